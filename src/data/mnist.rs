@@ -1,0 +1,173 @@
+//! The MNIST data set in memory, its two scalings and batch sampling.
+
+use super::idx::{read_idx, IMAGES_MAGIC, LABELS_MAGIC};
+use crate::error::{Error, Result};
+use dfdx::prelude::*;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Pixels per image (28 x 28).
+pub const PIXELS: usize = 28 * 28;
+
+/// Environment variable naming the data directory.
+pub const DATA_ENV: &str = "GENLAB_DATA";
+
+/// A batch of single-channel 28x28 images, `(batch, 1, 28, 28)`.
+pub type ImageBatch<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Cpu, T>;
+
+/// The data directory: `$GENLAB_DATA` if set, else `data/mnist` in the genlab checkout.
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os(DATA_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("mnist"),
+    }
+}
+
+/// How pixel bytes become floats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Scaling {
+    /// `(x - 127.5) / 127.5`, in `[-1, 1]`: the GAN's scaling, matching the generator's tanh.
+    Symmetric,
+    /// `x / 255`, in `[0, 1]`: the autoencoder's scaling, matching its sigmoid.
+    Unit,
+}
+
+impl Scaling {
+    /// Scales one pixel byte.
+    pub fn apply(self, byte: u8) -> f32 {
+        match self {
+            Scaling::Symmetric => (byte as f32 - 127.5) / 127.5,
+            Scaling::Unit => byte as f32 / 255.0,
+        }
+    }
+}
+
+/// Images and labels of one MNIST split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// Pixel bytes, `len() * 784` of them, row-major per image.
+    pub images: Vec<u8>,
+    /// Digit labels, 0 to 9.
+    pub labels: Vec<u8>,
+}
+
+impl Split {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether the split holds no images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The pixel bytes of image `i`.
+    pub fn image(&self, i: usize) -> &[u8] {
+        &self.images[i * PIXELS..(i + 1) * PIXELS]
+    }
+
+    /// Scaled floats of the images at `indices`, concatenated.
+    pub fn pixels(&self, indices: &[usize], scaling: Scaling) -> Vec<f32> {
+        let mut out = Vec::with_capacity(indices.len() * PIXELS);
+        for &i in indices {
+            out.extend(self.image(i).iter().map(|&b| scaling.apply(b)));
+        }
+        out
+    }
+
+    /// A `(n, 1, 28, 28)` tensor of the images at `indices`.
+    pub fn batch(&self, dev: &Cpu, indices: &[usize], scaling: Scaling) -> ImageBatch {
+        dev.tensor_from_vec(self.pixels(indices, scaling), (indices.len(), Const, Const, Const))
+    }
+
+    /// `n` indices drawn uniformly with replacement, as the lecture's `np.random.randint` does.
+    pub fn random_indices(&self, n: usize, rng: &mut impl Rng) -> Vec<usize> {
+        (0..n).map(|_| rng.gen_range(0..self.len())).collect()
+    }
+
+    /// All indices in a random order (one epoch, as Keras' `fit(shuffle=True)`).
+    pub fn shuffled_indices(&self, rng: &mut impl Rng) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.len()).collect();
+        idx.shuffle(rng);
+        idx
+    }
+}
+
+/// MNIST: 60,000 training and 10,000 test images of handwritten digits.
+///
+/// Keras equivalent: `(X_train, y_train), (X_test, y_test) = mnist.load_data()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mnist {
+    /// The training split (60,000 images).
+    pub train: Split,
+    /// The test split (10,000 images).
+    pub test: Split,
+}
+
+impl Mnist {
+    /// Loads MNIST from [`data_dir`], once per process: later calls return the same data.
+    pub fn load() -> Result<Arc<Mnist>> {
+        Self::load_cached(&data_dir())
+    }
+
+    /// Loads MNIST from `dir`, once per directory and process.
+    pub fn load_cached(dir: &Path) -> Result<Arc<Mnist>> {
+        static CACHE: OnceLock<Mutex<Vec<(PathBuf, Arc<Mnist>)>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+        let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, m)) = cache.iter().find(|(d, _)| d == dir) {
+            return Ok(Arc::clone(m));
+        }
+        let m = Arc::new(Self::load_from(dir)?);
+        cache.push((dir.to_path_buf(), Arc::clone(&m)));
+        Ok(m)
+    }
+
+    /// Reads the four IDX files from `dir` (gzipped `*.gz` or raw), validating each.
+    pub fn load_from(dir: &Path) -> Result<Mnist> {
+        Ok(Mnist {
+            train: read_split(dir, "train", 60_000)?,
+            test: read_split(dir, "t10k", 10_000)?,
+        })
+    }
+}
+
+fn find(dir: &Path, stem: &str) -> PathBuf {
+    let gz = dir.join(format!("{stem}.gz"));
+    let raw = dir.join(stem);
+    if !gz.exists() && raw.exists() {
+        raw
+    } else {
+        gz
+    }
+}
+
+fn read_split(dir: &Path, prefix: &str, count: usize) -> Result<Split> {
+    let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte"));
+    let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte"));
+    let images = read_idx(&images_path, IMAGES_MAGIC)?;
+    let labels = read_idx(&labels_path, LABELS_MAGIC)?;
+    let corrupt = |path: &Path, reason: String| Error::CorruptData {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if images.dims != [count, 28, 28] {
+        return Err(corrupt(
+            &images_path,
+            format!("holds images of shape {:?}, expected [{count}, 28, 28]", images.dims),
+        ));
+    }
+    if labels.dims != [count] {
+        return Err(corrupt(&labels_path, format!("holds {:?} labels, expected {count}", labels.dims)));
+    }
+    if let Some(bad) = labels.data.iter().find(|&&l| l > 9) {
+        return Err(corrupt(&labels_path, format!("holds label {bad}, labels must be digits 0-9")));
+    }
+    Ok(Split {
+        images: images.data,
+        labels: labels.data,
+    })
+}

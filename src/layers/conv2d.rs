@@ -1,0 +1,151 @@
+//! 2-D convolution with Keras padding, typed by its output size.
+
+use super::init::glorot_uniform;
+use super::kernels::{
+    conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, give_back, grad_by_channel, take_scratch, ConvGeometry,
+};
+use super::padding::{output_size, padding_before, Padding};
+use dfdx::nn::modules::{Module, ModuleVisitor, NonMutableModule, TensorCollection};
+use dfdx::nn::tensor_collection::TensorOptions;
+use dfdx::nn::BuildOnDevice;
+use dfdx::prelude::*;
+use std::marker::PhantomData;
+
+/// Square 2-D convolution over `(batch, IN, H, H)` images, giving `(batch, FILTERS, OUT, OUT)`.
+///
+/// Generics: `IN` input channels, `FILTERS` output channels, `K` kernel size, `STRIDE`,
+/// `P` padding ([`Same`](super::Same) or [`Valid`](super::Valid)) and `OUT` the output size.
+/// `OUT` is checked against the Keras formula when the layer is used, so a wrong size (or a
+/// wrong channel count from the previous layer) is a compile error, not a run-time one.
+/// Weights are glorot_uniform, biases zero, as Keras initialises them.
+///
+/// Keras equivalent: `Conv2D(FILTERS, kernel_size=K, strides=STRIDE, padding=P)`.
+/// PyTorch equivalent: `nn.Conv2d(IN, FILTERS, K, STRIDE)` plus TF-style 'same' padding.
+#[derive(Debug, Clone)]
+pub struct Conv2d<
+    const IN: usize,
+    const FILTERS: usize,
+    const K: usize,
+    const STRIDE: usize,
+    P: Padding,
+    const OUT: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Cpu,
+> {
+    /// Kernel, `(FILTERS, IN, K, K)`.
+    pub weight: Tensor<Rank4<FILTERS, IN, K, K>, E, D>,
+    /// Bias, one per filter.
+    pub bias: Tensor<Rank1<FILTERS>, E, D>,
+    padding: PhantomData<P>,
+}
+
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize> BuildOnDevice<Cpu, f32>
+    for Conv2d<I, F, K, S, P, O, f32, Cpu>
+{
+    type Built = Self;
+}
+
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, E: Dtype, D: Storage<E>> NonMutableModule
+    for Conv2d<I, F, K, S, P, O, E, D>
+{
+}
+
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, E, D> TensorCollection<E, D>
+    for Conv2d<I, F, K, S, P, O, E, D>
+where
+    E: Dtype + num_traits::Float + rand_distr::uniform::SampleUniform,
+    D: Device<E>,
+{
+    type To<E2: Dtype, D2: Device<E2>> = Conv2d<I, F, K, S, P, O, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, E, D>>(visitor: &mut V) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "weight",
+                    |s| &s.weight,
+                    |s| &mut s.weight,
+                    TensorOptions::reset_with(|t| glorot_uniform(t, I * K * K, F * K * K)),
+                ),
+                Self::tensor("bias", |s| &s.bias, |s| &mut s.bias, TensorOptions::reset_to_zeros()),
+            ),
+            |(weight, bias)| Conv2d {
+                weight,
+                bias,
+                padding: PhantomData,
+            },
+        )
+    }
+}
+
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize> Conv2d<I, F, K, S, P, O, f32, Cpu> {
+    /// The convolution, optionally without parameter gradients (a frozen layer still passes
+    /// gradients to its input).
+    pub(crate) fn apply<B: Dim, const H: usize, T: Tape<f32, Cpu>>(
+        &self,
+        x: Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>,
+        param_grads: bool,
+    ) -> Result<Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, T>, CpuError> {
+        const {
+            assert!(
+                O == output_size(H, K, S, P::SAME),
+                "Conv2d: the declared output size OUT does not match the Keras formula for this input size, kernel, stride and padding"
+            )
+        };
+        let geometry = ConvGeometry {
+            batch: x.shape().0.size(),
+            c_in: I,
+            c_out: F,
+            size: H,
+            kernel: K,
+            stride: S,
+            pad: const { padding_before(H, K, S, P::SAME) },
+            out: O,
+        };
+        let (x, mut tape) = x.split_tape();
+        let dev = x.device().clone();
+        let batch = x.shape().0;
+        let mut xs = take_scratch(batch.size() * I * H * H);
+        x.copy_into(&mut xs);
+        let mut ws = take_scratch(F * I * K * K);
+        self.weight.copy_into(&mut ws);
+        let bs = self.bias.as_vec();
+        let mut cols = take_scratch(geometry.patch_len() * geometry.columns());
+        let mut out = vec![0.0; batch.size() * F * O * O];
+        conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
+        give_back(xs);
+        let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
+        if !T::OWNS_TAPE {
+            give_back(cols);
+            give_back(ws);
+            return Ok(out.put_tape(tape));
+        }
+        let (x_id, w_id, b_id, out_id) = (x.ghost(), self.weight.ghost(), self.bias.ghost(), out.ghost());
+        tape.add_backward_op(move |grads| {
+            let gt = grad_by_channel(grads.get_or_alloc_mut(&out_id)?, &geometry);
+            if param_grads {
+                conv_weight_grad(&gt, &cols, grads.get_or_alloc_mut(&w_id)?, &geometry);
+                conv_bias_grad(&gt, grads.get_or_alloc_mut(&b_id)?, &geometry);
+            }
+            give_back(cols);
+            conv_input_grad(&gt, &ws, grads.get_or_alloc_mut(&x_id)?, &geometry);
+            give_back(gt);
+            give_back(ws);
+            Ok(())
+        });
+        Ok(out.put_tape(tape))
+    }
+}
+
+impl<B: Dim, const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const H: usize, const O: usize, T>
+    Module<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>> for Conv2d<I, F, K, S, P, O, f32, Cpu>
+where
+    T: Tape<f32, Cpu>,
+{
+    type Output = Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, T>;
+    type Error = CpuError;
+
+    fn try_forward(&self, x: Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>) -> Result<Self::Output, CpuError> {
+        self.apply(x, true)
+    }
+}

@@ -1,0 +1,76 @@
+//! What every genlab layer tells about itself: its Keras class and how to reseed it.
+
+use super::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Reshape, UpSampling2D};
+use dfdx::nn::modules::{BatchNorm1D, BatchNorm2D, ReLU, Sigmoid, Tanh};
+use dfdx::prelude::*;
+
+/// A single layer (not a tuple of layers) with its Keras class name.
+pub trait KerasLayer {
+    /// The Keras class this layer replaces, e.g. `"Conv2D"`.
+    const KERAS_CLASS: &'static str;
+    /// The Keras default name stem, e.g. `"conv2d"` (Keras adds `_1`, `_2`, ... to repeats).
+    const KERAS_NAME: &'static str;
+    /// Sets the seed of the layer's randomness (dropout masks); a no-op for deterministic layers.
+    fn reseed_layer(&mut self, _seed: u64) {}
+}
+
+/// Sets the seeds of every random layer in a model, each from `seed` and its position.
+///
+/// Trainers call this once per step with a seed derived from the run seed and the step number,
+/// which makes a step's randomness independent of what ran before it.
+pub trait Reseed {
+    /// Reseeds this layer, or every layer of this tuple.
+    fn reseed(&mut self, seed: u64);
+}
+
+impl<L: KerasLayer> Reseed for L {
+    fn reseed(&mut self, seed: u64) {
+        self.reseed_layer(seed)
+    }
+}
+
+macro_rules! reseed_tuple {
+    ($($idx:tt $name:ident),+) => {
+        impl<$($name: Reseed),+> Reseed for ($($name,)+) {
+            fn reseed(&mut self, seed: u64) {
+                $(self.$idx.reseed(crate::rng::mix(seed, $idx + 1));)+
+            }
+        }
+    };
+}
+reseed_tuple!(0 A);
+reseed_tuple!(0 A, 1 B);
+reseed_tuple!(0 A, 1 B, 2 C);
+reseed_tuple!(0 A, 1 B, 2 C, 3 D);
+reseed_tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
+reseed_tuple!(0 A, 1 B, 2 C, 3 D, 4 E, 5 F);
+
+macro_rules! keras_layer {
+    ($class:literal, $name:literal, [$($generics:tt)*], $ty:ty) => {
+        impl<$($generics)*> KerasLayer for $ty {
+            const KERAS_CLASS: &'static str = $class;
+            const KERAS_NAME: &'static str = $name;
+        }
+    };
+}
+
+keras_layer!("Conv2D", "conv2d", [const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize], Conv2d<I, F, K, S, P, O>);
+keras_layer!("Dense", "dense", [const I: usize, const O: usize], Dense<I, O>);
+keras_layer!("LeakyReLU", "leaky_re_lu", [const P: usize], LeakyRelu<P>);
+keras_layer!("Flatten", "flatten", [const N: usize], Flatten<N>);
+keras_layer!("Reshape", "reshape", [const C: usize, const H: usize, const W: usize], Reshape<C, H, W>);
+keras_layer!("UpSampling2D", "up_sampling2d", [const O: usize], UpSampling2D<O>);
+keras_layer!("MaxPooling2D", "max_pooling2d", [const O: usize], MaxPool2d<O>);
+keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm1D<C, f32, Cpu>);
+keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm2D<C, f32, Cpu>);
+keras_layer!("Activation", "activation", [], Tanh);
+keras_layer!("Activation", "activation", [], ReLU);
+keras_layer!("Activation", "activation", [], Sigmoid);
+
+impl<const R: usize> KerasLayer for Dropout<R> {
+    const KERAS_CLASS: &'static str = "Dropout";
+    const KERAS_NAME: &'static str = "dropout";
+    fn reseed_layer(&mut self, seed: u64) {
+        self.reseed(seed)
+    }
+}

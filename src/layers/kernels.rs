@@ -1,0 +1,261 @@
+//! CPU kernels behind [`Conv2d`](super::Conv2d): im2col, col2im, a GEMM wrapper and reusable
+//! scratch buffers.
+//!
+//! Layouts are row-major. Images are `(batch, channels, size, size)`; the column matrix is
+//! `(channels * k * k, batch * out * out)`, so one GEMM per layer covers the whole batch.
+
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// Geometry of one square 2-D convolution (all sizes in elements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvGeometry {
+    /// Number of images.
+    pub batch: usize,
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels (filters).
+    pub c_out: usize,
+    /// Input height and width.
+    pub size: usize,
+    /// Kernel height and width.
+    pub kernel: usize,
+    /// Stride along both axes.
+    pub stride: usize,
+    /// Zero rows/columns before the input (after it, whatever the output size needs).
+    pub pad: usize,
+    /// Output height and width.
+    pub out: usize,
+}
+
+impl ConvGeometry {
+    /// Rows of the column matrix: `c_in * kernel * kernel`.
+    pub fn patch_len(&self) -> usize {
+        self.c_in * self.kernel * self.kernel
+    }
+    /// Output pixels per image and channel.
+    pub fn out_pixels(&self) -> usize {
+        self.out * self.out
+    }
+    /// Columns of the column matrix: `batch * out * out`.
+    pub fn columns(&self) -> usize {
+        self.batch * self.out_pixels()
+    }
+    /// Output columns `[lo, hi)` whose input column `ox * stride + kx - pad` lies inside the image.
+    fn valid_range(&self, kx: usize) -> (usize, usize) {
+        let (s, p, w, o) = (self.stride, self.pad, self.size, self.out);
+        let lo = if p > kx { (p - kx).div_ceil(s) } else { 0 }.min(o);
+        let hi = if w + p > kx { ((w - 1 + p - kx) / s + 1).min(o) } else { 0 };
+        (lo, hi.max(lo))
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Takes a buffer of exactly `len` floats from this thread's scratch list (contents unspecified).
+///
+/// Conv buffers are up to ~100 MB; allocating them fresh every step costs page faults, so they
+/// are recycled with [`give_back`]. The list is per thread: no locks.
+pub fn take_scratch(len: usize) -> Vec<f32> {
+    SCRATCH.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let best = (0..pool.len())
+            .filter(|&i| pool[i].capacity() >= len)
+            .min_by_key(|&i| pool[i].capacity());
+        match best {
+            Some(i) => {
+                let mut v = pool.swap_remove(i);
+                v.resize(len, 0.0);
+                v.truncate(len);
+                v
+            }
+            None => vec![0.0; len],
+        }
+    })
+}
+
+/// Returns a buffer taken with [`take_scratch`] for reuse.
+pub fn give_back(buf: Vec<f32>) {
+    SCRATCH.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < 12 {
+            pool.push(buf);
+        }
+    })
+}
+
+/// `c (m x n) = [c +] a (m x k) * b (k x n)`, with explicit row/column strides for `a` and `b`
+/// (so transposes cost nothing). `c` is dense row-major.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm(
+    (m, n, k): (usize, usize, usize),
+    a: &[f32],
+    (a_rs, a_cs): (usize, usize),
+    b: &[f32],
+    (b_rs, b_cs): (usize, usize),
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    assert!(c.len() >= m * n, "gemm: output buffer too small");
+    assert!(m == 0 || k == 0 || a.len() > (m - 1) * a_rs + (k - 1) * a_cs, "gemm: lhs too small");
+    assert!(n == 0 || k == 0 || b.len() > (k - 1) * b_rs + (n - 1) * b_cs, "gemm: rhs too small");
+    let threads = rayon::current_num_threads();
+    let parallelism = if threads > 1 && m * n * k > 1 << 15 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the asserts above keep every index the strides can form inside the slices.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            if accumulate { 1.0 } else { 0.0 },
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        )
+    }
+}
+
+/// Unfolds `x` (batch, c_in, size, size) into `cols` (patch_len, columns), zero where padded.
+pub fn im2col(x: &[f32], cols: &mut [f32], g: &ConvGeometry) {
+    let (k, s, p, h, o) = (g.kernel, g.stride, g.pad, g.size, g.out);
+    let l = g.out_pixels();
+    cols.par_chunks_mut(g.columns()).enumerate().for_each(|(row, dst)| {
+        let c = row / (k * k);
+        let ky = (row / k) % k;
+        let kx = row % k;
+        let (lo, hi) = g.valid_range(kx);
+        for b in 0..g.batch {
+            let img = &x[(b * g.c_in + c) * h * h..][..h * h];
+            for oy in 0..o {
+                let d = &mut dst[b * l + oy * o..][..o];
+                let iy = (oy * s + ky).wrapping_sub(p);
+                if iy >= h || lo >= hi {
+                    d.fill(0.0);
+                    continue;
+                }
+                let src = &img[iy * h..][..h];
+                d[..lo].fill(0.0);
+                d[hi..].fill(0.0);
+                if s == 1 {
+                    d[lo..hi].copy_from_slice(&src[lo + kx - p..hi + kx - p]);
+                } else {
+                    for (ox, v) in d[lo..hi].iter_mut().enumerate() {
+                        *v = src[(ox + lo) * s + kx - p];
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Folds `dcols` (patch_len, columns) back onto `gx` (batch, c_in, size, size), adding.
+pub fn col2im(dcols: &[f32], gx: &mut [f32], g: &ConvGeometry) {
+    let (k, s, p, h, o) = (g.kernel, g.stride, g.pad, g.size, g.out);
+    let l = g.out_pixels();
+    let n = g.columns();
+    gx.par_chunks_mut(h * h).enumerate().for_each(|(bc, img)| {
+        let (b, c) = (bc / g.c_in, bc % g.c_in);
+        for ky in 0..k {
+            for kx in 0..k {
+                let (lo, hi) = g.valid_range(kx);
+                if lo >= hi {
+                    continue;
+                }
+                let row = (c * k + ky) * k + kx;
+                let src = &dcols[row * n + b * l..][..l];
+                for oy in 0..o {
+                    let iy = (oy * s + ky).wrapping_sub(p);
+                    if iy >= h {
+                        continue;
+                    }
+                    let srow = &src[oy * o..][..o];
+                    let irow = &mut img[iy * h..][..h];
+                    if s == 1 {
+                        let dst = &mut irow[lo + kx - p..hi + kx - p];
+                        for (a, v) in dst.iter_mut().zip(&srow[lo..hi]) {
+                            *a += *v;
+                        }
+                    } else {
+                        for ox in lo..hi {
+                            irow[ox * s + kx - p] += srow[ox];
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Forward convolution: `out` (batch, c_out, out, out) from `x`, `w` (c_out, patch_len) and
+/// `bias`. Leaves the column matrix in `cols` for the backward pass.
+pub fn conv_forward(x: &[f32], w: &[f32], bias: &[f32], cols: &mut [f32], out: &mut [f32], g: &ConvGeometry) {
+    let (ckk, n, l) = (g.patch_len(), g.columns(), g.out_pixels());
+    im2col(x, cols, g);
+    let mut by_channel = take_scratch(g.c_out * n);
+    gemm((g.c_out, n, ckk), w, (ckk, 1), cols, (n, 1), &mut by_channel, false);
+    // (c_out, batch * l) -> (batch, c_out, l), adding the bias on the way.
+    out.par_chunks_mut(l).enumerate().for_each(|(bo, dst)| {
+        let (b, o) = (bo / g.c_out, bo % g.c_out);
+        let src = &by_channel[o * n + b * l..][..l];
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = s + bias[o];
+        }
+    });
+    give_back(by_channel);
+}
+
+/// First step of the backward pass: the output gradient `gout` (batch, c_out, out, out)
+/// regrouped by channel, `(c_out, columns)`, in a scratch buffer (return it with [`give_back`]).
+pub fn grad_by_channel(gout: &[f32], g: &ConvGeometry) -> Vec<f32> {
+    let (n, l) = (g.columns(), g.out_pixels());
+    let mut gt = take_scratch(g.c_out * n);
+    gt.par_chunks_mut(n).enumerate().for_each(|(o, dst)| {
+        for b in 0..g.batch {
+            dst[b * l..][..l].copy_from_slice(&gout[(b * g.c_out + o) * l..][..l]);
+        }
+    });
+    gt
+}
+
+/// Accumulates the bias gradient `(c_out)` from the channel-grouped output gradient `gt`.
+pub fn conv_bias_grad(gt: &[f32], gb: &mut [f32], g: &ConvGeometry) {
+    let n = g.columns();
+    for (o, v) in gb.iter_mut().enumerate() {
+        *v += gt[o * n..(o + 1) * n].iter().sum::<f32>();
+    }
+}
+
+/// Accumulates the weight gradient `(c_out, patch_len)` from the channel-grouped output
+/// gradient `gt` and the forward pass's column matrix: `dW += gt * cols^T`.
+pub fn conv_weight_grad(gt: &[f32], cols: &[f32], gw: &mut [f32], g: &ConvGeometry) {
+    let (ckk, n) = (g.patch_len(), g.columns());
+    gemm((g.c_out, ckk, n), gt, (n, 1), cols, (1, n), gw, true);
+}
+
+/// Adds the input gradient to `gx` (batch, c_in, size, size): `W^T * gt`, folded by [`col2im`].
+pub fn conv_input_grad(gt: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeometry) {
+    let (ckk, n) = (g.patch_len(), g.columns());
+    // dcols (ckk, n) = W^T (ckk, c_out) * gt (c_out, n)
+    let mut dcols = take_scratch(ckk * n);
+    gemm((ckk, n, g.c_out), w, (1, ckk), gt, (n, 1), &mut dcols, false);
+    col2im(&dcols, gx, g);
+    give_back(dcols);
+}

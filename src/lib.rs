@@ -1,0 +1,30 @@
+//! # genlab
+//!
+//! Learn and teach generative models in Rust: the DCGAN and convolutional autoencoder of a
+//! Keras lecture, rebuilt on [dfdx](https://docs.rs/dfdx/0.13.0) with compile-time-shaped
+//! tensors, trained on MNIST, drawn with plotters, and stepped through in evcxr notebooks.
+//!
+//! ```no_run
+//! use genlab::{Gan, GanConfig};
+//! let mut gan = Gan::new(GanConfig::default())?;   // the lecture's models and settings
+//! gan.train(200)?;                                 // continues where it is on every call
+//! println!("{}", genlab::summaries::generator());  // Keras-style summary
+//! # Ok::<(), genlab::Error>(())
+//! ```
+//!
+//! Modules, in the direction data flows: [`data`] (MNIST) → [`layers`] (typed layers dfdx
+//! lacks on stable) → [`models`] (the lecture's models as types) → [`train`] (loops, history,
+//! checkpoints); [`summary`] derives Keras-style summaries from the model types.
+
+pub mod data;
+mod error;
+pub mod layers;
+pub mod models;
+pub mod optim;
+pub mod rng;
+pub mod summaries;
+pub mod summary;
+pub mod train;
+
+pub use error::{Error, Result};
+pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag};

@@ -1,0 +1,136 @@
+//! The lecture's three Keras models as dfdx types, line for line.
+//!
+//! Each alias is a *builder* type (what `dev.build_module::<Generator, f32>()` takes); the
+//! `…Net` aliases are the built modules with their weights. The `build_*` functions apply the
+//! Keras settings dfdx does not default to. Shapes are channels-first, `(batch, C, H, W)`.
+
+use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Reshape, Same, UpSampling2D, Valid};
+use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, ReLU, Tanh};
+use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt};
+use dfdx::prelude::*;
+
+/// Length of the generator's input noise vector.
+pub const NOISE_DIM: usize = 100;
+
+/// The DCGAN generator: 100-d noise to a 28x28 image in `[-1, 1]`.
+///
+/// Keras equivalent (the lecture):
+/// ```text
+/// generator.add(Dense(128*7*7, input_dim=100, activation=LeakyReLU(0.2)))  -> Dense, LeakyRelu<20>
+/// generator.add(BatchNormalization())                                      -> BatchNorm1D<6272>
+/// generator.add(Reshape((7, 7, 128)))                                      -> Reshape<128, 7, 7>
+/// generator.add(UpSampling2D())                                            -> UpSampling2D<14>
+/// generator.add(Conv2D(64, kernel_size=5, padding='same'))                 -> Conv2d<128, 64, 5, 1, Same, 14>
+/// generator.add(BatchNormalization())                                      -> BatchNorm2D<64>
+/// generator.add(Activation(LeakyReLU(0.2)))                                -> LeakyRelu<20>
+/// generator.add(UpSampling2D())                                            -> UpSampling2D<28>
+/// generator.add(Conv2D(1, kernel_size=5, padding='same', activation='tanh')) -> Conv2d<64, 1, 5, 1, Same, 28>, Tanh
+/// ```
+pub type Generator = (
+    (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
+    Reshape<128, 7, 7>,
+    (UpSampling2D<14>, Conv2d<128, 64, 5, 1, Same, 14>, BatchNorm2D<64>, LeakyRelu<20>),
+    (UpSampling2D<28>, Conv2d<64, 1, 5, 1, Same, 28>, Tanh),
+);
+
+/// The DCGAN discriminator: a 28x28 image to one logit ("real" when positive).
+///
+/// The lecture's final `sigmoid` is folded into the loss (binary cross-entropy with logits,
+/// numerically safer and equal in value); [`crate::Gan`] applies it where probabilities are shown.
+///
+/// Keras equivalent (the lecture):
+/// ```text
+/// Conv2D(64, kernel_size=5, strides=2, input_shape=(28,28,1), padding="same") -> Conv2d<1, 64, 5, 2, Same, 14>
+/// Activation(LeakyReLU(0.2)); Dropout(0.3)                                    -> LeakyRelu<20>, Dropout<30>
+/// Conv2D(128, kernel_size=5, strides=2, padding="same")                       -> Conv2d<64, 128, 5, 2, Same, 7>
+/// Activation(LeakyReLU(0.2)); Dropout(0.3)                                    -> LeakyRelu<20>, Dropout<30>
+/// Flatten()                                                                   -> Flatten<6272>
+/// Dense(1, activation='sigmoid')                                              -> Dense<6272, 1> (+ sigmoid in the loss)
+/// ```
+pub type Discriminator = (
+    (Conv2d<1, 64, 5, 2, Same, 14>, LeakyRelu<20>, Dropout<30>),
+    (Conv2d<64, 128, 5, 2, Same, 7>, LeakyRelu<20>, Dropout<30>),
+    Flatten<6272>,
+    Dense<6272, 1>,
+);
+
+/// The encoder half of the lecture's convolutional autoencoder: 28x28x1 to a 4x4x8 code.
+///
+/// Keras equivalent (the lecture):
+/// ```text
+/// Conv2D(16, kernel_size=3, padding='same', input_shape=(28,28,1), activation='relu') -> Conv2d<1, 16, 3, 1, Same, 28>, ReLU
+/// MaxPooling2D(pool_size=2, padding='same')                                         -> MaxPool2d<14>
+/// Conv2D(8, kernel_size=3, activation='relu', padding='same')                        -> Conv2d<16, 8, 3, 1, Same, 14>, ReLU
+/// MaxPooling2D(pool_size=2, padding='same')                                         -> MaxPool2d<7>
+/// Conv2D(8, kernel_size=3, strides=2, padding='same', activation='relu')             -> Conv2d<8, 8, 3, 2, Same, 4>, ReLU
+/// ```
+pub type Encoder = (
+    (Conv2d<1, 16, 3, 1, Same, 28>, ReLU),
+    MaxPool2d<14>,
+    (Conv2d<16, 8, 3, 1, Same, 14>, ReLU),
+    MaxPool2d<7>,
+    (Conv2d<8, 8, 3, 2, Same, 4>, ReLU),
+);
+
+/// The decoder half of the lecture's convolutional autoencoder: the 4x4x8 code to 28x28 logits.
+///
+/// The final `sigmoid` is folded into the loss; [`crate::Autoencoder::reconstruct`] applies it.
+///
+/// Keras equivalent (the lecture):
+/// ```text
+/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 4>, ReLU
+/// UpSampling2D()                                                -> UpSampling2D<8>
+/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 8>, ReLU
+/// UpSampling2D()                                                -> UpSampling2D<16>
+/// Conv2D(16, kernel_size=3, activation='relu')                  -> Conv2d<8, 16, 3, 1, Valid, 14>, ReLU
+/// UpSampling2D()                                                -> UpSampling2D<28>
+/// Conv2D(1, kernel_size=3, padding='same', activation='sigmoid') -> Conv2d<16, 1, 3, 1, Same, 28> (+ sigmoid in the loss)
+/// ```
+pub type Decoder = (
+    (Conv2d<8, 8, 3, 1, Same, 4>, ReLU),
+    UpSampling2D<8>,
+    (Conv2d<8, 8, 3, 1, Same, 8>, ReLU),
+    UpSampling2D<16>,
+    (Conv2d<8, 16, 3, 1, Valid, 14>, ReLU),
+    (UpSampling2D<28>, Conv2d<16, 1, 3, 1, Same, 28>),
+);
+
+/// The lecture's convolutional autoencoder: encoder then decoder.
+pub type Autoencoder = (Encoder, Decoder);
+
+/// Built generator (weights included).
+pub type GeneratorNet = <Generator as BuildOnDevice<Cpu, f32>>::Built;
+/// Built discriminator.
+pub type DiscriminatorNet = <Discriminator as BuildOnDevice<Cpu, f32>>::Built;
+/// Built autoencoder.
+pub type AutoencoderNet = <Autoencoder as BuildOnDevice<Cpu, f32>>::Built;
+
+/// Keras' BatchNormalization defaults: `momentum=0.99` (0.01 in dfdx's convention), `epsilon=1e-3`.
+fn keras_batch_norm_1d<const C: usize>(bn: &mut modules::BatchNorm1D<C, f32, Cpu>) {
+    bn.momentum = 0.01;
+    bn.epsilon = 1e-3;
+}
+
+fn keras_batch_norm_2d<const C: usize>(bn: &mut modules::BatchNorm2D<C, f32, Cpu>) {
+    bn.momentum = 0.01;
+    bn.epsilon = 1e-3;
+}
+
+/// Builds the generator with Keras' initialisation and BatchNorm settings; weights are drawn
+/// from `dev`'s generator (seed it with `Cpu::seed_from_u64`).
+pub fn build_generator(dev: &Cpu) -> GeneratorNet {
+    let mut g = dev.build_module::<Generator, f32>();
+    keras_batch_norm_1d(&mut g.0 .2);
+    keras_batch_norm_2d(&mut g.2 .2);
+    g
+}
+
+/// Builds the discriminator with Keras' initialisation.
+pub fn build_discriminator(dev: &Cpu) -> DiscriminatorNet {
+    dev.build_module::<Discriminator, f32>()
+}
+
+/// Builds the autoencoder with Keras' initialisation.
+pub fn build_autoencoder(dev: &Cpu) -> AutoencoderNet {
+    dev.build_module::<Autoencoder, f32>()
+}

@@ -1,0 +1,309 @@
+//! The lecture's autoencoder training (`autoencoder.fit`) as a concrete type.
+
+use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
+use super::progress::{Progress, StopFlag};
+use super::Outcome;
+use crate::data::{ImageBatch, Mnist, Scaling, Split, PIXELS};
+use crate::error::{Error, Result};
+use crate::models::{build_autoencoder, AutoencoderNet};
+use crate::optim::{Adam, AdamConfig};
+use crate::rng::{mix, step_rng, Stream};
+use dfdx::nn::{Module, ModuleMut, ZeroGrads};
+use dfdx::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Settings of an autoencoder run; the defaults are the lecture's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoencoderConfig {
+    /// Images per training step (lecture: 128).
+    pub batch_size: usize,
+    /// Seed of the weights and the shuffling.
+    pub seed: u64,
+    /// Optimiser settings (Keras' Adam defaults).
+    pub adam: AdamConfig,
+    /// Print a progress line every this many steps (0: silent).
+    pub log_every: u64,
+    /// Where checkpoints go (one per epoch and on stop); `None` keeps the run in memory only.
+    pub run_dir: Option<PathBuf>,
+}
+
+impl Default for AutoencoderConfig {
+    fn default() -> Self {
+        AutoencoderConfig {
+            batch_size: 128,
+            seed: 0,
+            adam: AdamConfig::default(),
+            log_every: 100,
+            run_dir: None,
+        }
+    }
+}
+
+/// Per-epoch losses, as Keras' `fit` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AutoencoderHistory {
+    /// Mean binary cross-entropy over each epoch's training steps (Keras' `loss`).
+    pub train_loss: Vec<f32>,
+    /// Binary cross-entropy on the test set after each epoch (Keras' `val_loss`).
+    pub test_loss: Vec<f32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AutoencoderState {
+    kind: String,
+    version: String,
+    config: AutoencoderConfig,
+    epoch: u64,
+    step_in_epoch: u64,
+    epoch_loss_sum: f64,
+    epoch_images: u64,
+    history: AutoencoderHistory,
+}
+
+const AE_KIND: &str = "genlab-autoencoder";
+
+/// The lecture's convolutional autoencoder with its training state.
+///
+/// `fit(epochs)` trains that many more epochs over the 60,000 training images (shuffled, batch
+/// 128) and measures the test loss after each, like
+/// `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
+/// Calling it again continues; [`Autoencoder::new`] starts over.
+pub struct Autoencoder {
+    config: AutoencoderConfig,
+    dev: Cpu,
+    net: AutoencoderNet,
+    opt: Adam,
+    grads: Option<Gradients<f32, Cpu>>,
+    mnist: Arc<Mnist>,
+    epoch: u64,
+    step_in_epoch: u64,
+    epoch_loss_sum: f64,
+    epoch_images: u64,
+    history: AutoencoderHistory,
+    stop: StopFlag,
+}
+
+impl Autoencoder {
+    /// A fresh autoencoder on MNIST from the data directory.
+    pub fn new(config: AutoencoderConfig) -> Result<Autoencoder> {
+        Self::with_data(config, Mnist::load()?)
+    }
+
+    /// A fresh autoencoder on the given data.
+    pub fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<Autoencoder> {
+        if config.batch_size == 0 {
+            return Err(Error::InvalidArgument("batch_size must be at least 1".into()));
+        }
+        let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
+        let net = build_autoencoder(&dev);
+        let grads = Some(net.alloc_grads());
+        Ok(Autoencoder {
+            opt: Adam::new(config.adam),
+            config,
+            dev,
+            net,
+            grads,
+            mnist,
+            epoch: 0,
+            step_in_epoch: 0,
+            epoch_loss_sum: 0.0,
+            epoch_images: 0,
+            history: AutoencoderHistory::default(),
+            stop: StopFlag::new(),
+        })
+    }
+
+    /// Continues the run whose checkpoint is in `run_dir`.
+    pub fn resume(run_dir: &Path) -> Result<Autoencoder> {
+        let path = run_dir.join(CHECKPOINT_FILE);
+        let store = TensorStore::load(&path)?;
+        let bad = |reason: String| Error::Checkpoint {
+            path: path.clone(),
+            reason,
+        };
+        let state: AutoencoderState = serde_json::from_str(&store.state).map_err(|e| bad(format!("its state is unreadable ({e})")))?;
+        if state.kind != AE_KIND {
+            return Err(bad(format!("it is a `{}` checkpoint, not an autoencoder one", state.kind)));
+        }
+        let mut config = state.config;
+        config.run_dir = Some(run_dir.to_path_buf());
+        let mut ae = Autoencoder::new(config)?;
+        store.take_module("autoencoder", &mut ae.net).map_err(bad)?;
+        let steps = ae.steps_per_epoch() * state.epoch + state.step_in_epoch;
+        store.take_optimizer("opt", &mut ae.opt, steps);
+        ae.epoch = state.epoch;
+        ae.step_in_epoch = state.step_in_epoch;
+        ae.epoch_loss_sum = state.epoch_loss_sum;
+        ae.epoch_images = state.epoch_images;
+        ae.history = state.history;
+        Ok(ae)
+    }
+
+    /// Writes the checkpoint into the run directory (nothing without one).
+    pub fn save_checkpoint(&self) -> Result<()> {
+        let Some(dir) = &self.config.run_dir else {
+            return Ok(());
+        };
+        let mut store = TensorStore::default();
+        store.put_module("autoencoder", &self.net);
+        store.put_optimizer("opt", &self.opt);
+        let state = AutoencoderState {
+            kind: AE_KIND.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            config: self.config.clone(),
+            epoch: self.epoch,
+            step_in_epoch: self.step_in_epoch,
+            epoch_loss_sum: self.epoch_loss_sum,
+            epoch_images: self.epoch_images,
+            history: self.history.clone(),
+        };
+        store.state = serde_json::to_string(&state).map_err(|e| Error::Tensor(e.to_string()))?;
+        store.save(&dir.join(CHECKPOINT_FILE))
+    }
+
+    /// Training steps in one epoch.
+    pub fn steps_per_epoch(&self) -> u64 {
+        self.mnist.train.len().div_ceil(self.config.batch_size) as u64
+    }
+
+    /// Trains `epochs` more epochs, printing progress, evaluating the test loss after each epoch
+    /// and writing a checkpoint after each (with a run directory).
+    pub fn fit(&mut self, epochs: u64) -> Result<Outcome> {
+        self.fit_steps(epochs * self.steps_per_epoch() - self.step_in_epoch.min(epochs * self.steps_per_epoch()))
+    }
+
+    /// Trains `steps` more training steps (crossing epoch ends as needed).
+    pub fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
+        let per_epoch = self.steps_per_epoch();
+        let mut progress = Progress::new(self.config.log_every, steps);
+        let mut order = self.epoch_order();
+        for _ in 0..steps {
+            if self.stop.is_raised() {
+                self.save_checkpoint()?;
+                return Ok(Outcome::Stopped);
+            }
+            let b = self.config.batch_size;
+            let start = self.step_in_epoch as usize * b;
+            let indices = &order[start..(start + b).min(order.len())];
+            let x = self.mnist.train.batch(&self.dev, indices, Scaling::Unit);
+            let loss = self.train_step(x)?;
+            self.epoch_loss_sum += loss as f64 * indices.len() as f64;
+            self.epoch_images += indices.len() as u64;
+            self.step_in_epoch += 1;
+            let (epoch, step) = (self.epoch, self.step_in_epoch);
+            let running = self.epoch_loss_sum / self.epoch_images as f64;
+            progress.step(|| format!("epoch {:>3}  step {step:>4}/{per_epoch}  loss {running:.4}", epoch + 1));
+            if self.step_in_epoch == per_epoch {
+                self.finish_epoch()?;
+                order = self.epoch_order();
+            }
+        }
+        Ok(Outcome::Finished)
+    }
+
+    fn epoch_order(&self) -> Vec<usize> {
+        self.mnist
+            .train
+            .shuffled_indices(&mut step_rng(self.config.seed, self.epoch, Stream::Batch))
+    }
+
+    fn finish_epoch(&mut self) -> Result<()> {
+        let train = (self.epoch_loss_sum / self.epoch_images.max(1) as f64) as f32;
+        let test = self.evaluate(&self.mnist.test)?;
+        self.history.train_loss.push(train);
+        self.history.test_loss.push(test);
+        self.epoch += 1;
+        self.step_in_epoch = 0;
+        self.epoch_loss_sum = 0.0;
+        self.epoch_images = 0;
+        if self.config.log_every > 0 {
+            println!("epoch {:>3} done: loss {train:.4}  val_loss {test:.4}", self.epoch);
+        }
+        self.save_checkpoint()
+    }
+
+    /// One optimiser step on a batch (input and target are the same images); returns the loss.
+    pub fn train_step(&mut self, x: ImageBatch) -> Result<f32> {
+        let grads = self.grads.take().expect("gradients are always returned");
+        let logits = self.net.try_forward_mut(x.clone().traced(grads))?;
+        let loss = binary_cross_entropy_with_logits_loss(logits, x);
+        let value = loss.array();
+        let mut grads = loss.try_backward()?;
+        self.opt.update(&mut self.net, &mut grads)?;
+        self.net.zero_grads(&mut grads);
+        self.grads = Some(grads);
+        Ok(value)
+    }
+
+    /// Mean binary cross-entropy of the reconstructions of a whole split.
+    pub fn evaluate(&self, split: &Split) -> Result<f32> {
+        let mut sum = 0.0f64;
+        let indices: Vec<usize> = (0..split.len()).collect();
+        for chunk in indices.chunks(500) {
+            let x = split.batch(&self.dev, chunk, Scaling::Unit);
+            let logits = self.net.try_forward(x.clone())?;
+            sum += binary_cross_entropy_with_logits_loss(logits, x).array() as f64 * chunk.len() as f64;
+        }
+        Ok((sum / split.len().max(1) as f64) as f32)
+    }
+
+    /// Reconstructions (in `[0, 1]`) of images given in `[0, 1]`, 784 values each.
+    ///
+    /// Keras equivalent: `autoencoder.predict(images)`.
+    pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
+        if images.is_empty() || images.len() % PIXELS != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "expected whole 28x28 images, got {} values",
+                images.len()
+            )));
+        }
+        let x: ImageBatch = self
+            .dev
+            .tensor_from_vec(images.to_vec(), (images.len() / PIXELS, Const, Const, Const));
+        Ok(self.net.try_forward(x)?.sigmoid().as_vec())
+    }
+
+    /// The test images at `indices` (in `[0, 1]`) and their reconstructions.
+    pub fn reconstruct_test(&self, indices: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= self.mnist.test.len()) {
+            return Err(Error::InvalidArgument(format!(
+                "test image {bad} does not exist (there are {})",
+                self.mnist.test.len()
+            )));
+        }
+        let originals = self.mnist.test.pixels(indices, Scaling::Unit);
+        let reconstructions = self.reconstruct(&originals)?;
+        Ok((originals, reconstructions))
+    }
+
+    /// Epochs completed.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+    /// Per-epoch losses so far.
+    pub fn history(&self) -> &AutoencoderHistory {
+        &self.history
+    }
+    /// The run's settings.
+    pub fn config(&self) -> &AutoencoderConfig {
+        &self.config
+    }
+    /// The network.
+    pub fn net(&self) -> &AutoencoderNet {
+        &self.net
+    }
+    /// The data it trains on.
+    pub fn mnist(&self) -> &Arc<Mnist> {
+        &self.mnist
+    }
+    /// The flag that stops training after the current step.
+    pub fn stop_flag(&self) -> StopFlag {
+        self.stop.clone()
+    }
+    /// Sets where checkpoints go (`None`: nowhere).
+    pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
+        self.config.run_dir = dir;
+    }
+}

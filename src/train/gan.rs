@@ -1,0 +1,330 @@
+//! The lecture's GAN training loop as a concrete type.
+
+use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
+use super::progress::{Progress, StopFlag};
+use super::Outcome;
+use crate::data::{Mnist, Scaling};
+use crate::error::{Error, Result};
+use crate::layers::{FrozenForward, Reseed};
+use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
+use crate::optim::{Adam, AdamConfig};
+use crate::rng::{mix, step_rng, Stream};
+use dfdx::nn::{Module, ModuleMut, ZeroGrads};
+use dfdx::prelude::*;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Settings of a GAN run; the defaults are the lecture's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GanConfig {
+    /// Real and fake images per step (lecture: 32).
+    pub batch_size: usize,
+    /// Take a snapshot (and write a checkpoint) every this many iterations (lecture: 200).
+    pub snapshot_every: u64,
+    /// Images per snapshot grid (lecture: 25, a 5x5 grid).
+    pub snapshot_images: usize,
+    /// Seed of everything random: weights, batches, noise, dropout.
+    pub seed: u64,
+    /// Optimiser settings of both networks (Keras' Adam defaults).
+    pub adam: AdamConfig,
+    /// Print a progress line every this many iterations (0: silent).
+    pub log_every: u64,
+    /// Where checkpoints go; `None` keeps the run in memory only.
+    pub run_dir: Option<PathBuf>,
+}
+
+impl Default for GanConfig {
+    fn default() -> Self {
+        GanConfig {
+            batch_size: 32,
+            snapshot_every: 200,
+            snapshot_images: 25,
+            seed: 0,
+            adam: AdamConfig::default(),
+            log_every: 50,
+            run_dir: None,
+        }
+    }
+}
+
+/// The generator's output on the fixed snapshot noise at one iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The iteration, as the lecture labels it (0, 200, 400, ...).
+    pub iteration: u64,
+    /// `snapshot_images` images of 28x28 pixels in `[-1, 1]`, concatenated.
+    pub images: Vec<f32>,
+}
+
+/// Losses per iteration and the snapshots taken so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GanHistory {
+    /// Discriminator loss on real images (target 1).
+    pub d_loss_real: Vec<f32>,
+    /// Discriminator loss on generated images (target 0).
+    pub d_loss_fake: Vec<f32>,
+    /// Generator loss through the frozen discriminator (target 1).
+    pub g_loss: Vec<f32>,
+    /// Snapshot grids in iteration order.
+    pub snapshots: Vec<Snapshot>,
+}
+
+impl GanHistory {
+    /// The lecture's `d_loss = 0.5 * (d_loss_real + d_loss_fake)`, per iteration.
+    pub fn d_loss(&self) -> Vec<f32> {
+        self.d_loss_real.iter().zip(&self.d_loss_fake).map(|(r, f)| 0.5 * (r + f)).collect()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct GanState {
+    kind: String,
+    version: String,
+    config: GanConfig,
+    iteration: u64,
+    history: GanHistory,
+}
+
+const GAN_KIND: &str = "genlab-gan";
+
+/// The lecture's DCGAN with its training state: generator, discriminator, one Adam each,
+/// iteration counter and history.
+///
+/// `train(n)` runs `n` more iterations from wherever the model is, so re-running a notebook cell
+/// continues the curve; [`Gan::new`] starts over. Each iteration is the lecture's loop body:
+/// a random real batch, `discriminator.train_on_batch(real, 1)`,
+/// `discriminator.train_on_batch(generator.predict(noise), 0)`, then
+/// `gan.train_on_batch(noise, 1)` with the discriminator frozen.
+pub struct Gan {
+    config: GanConfig,
+    dev: Cpu,
+    generator: GeneratorNet,
+    discriminator: DiscriminatorNet,
+    opt_g: Adam,
+    opt_d: Adam,
+    grads_g: Option<Gradients<f32, Cpu>>,
+    grads_d: Option<Gradients<f32, Cpu>>,
+    mnist: Arc<Mnist>,
+    iteration: u64,
+    history: GanHistory,
+    stop: StopFlag,
+}
+
+impl Gan {
+    /// A fresh GAN on MNIST from the data directory; weights drawn from `config.seed`.
+    pub fn new(config: GanConfig) -> Result<Gan> {
+        Self::with_data(config, Mnist::load()?)
+    }
+
+    /// A fresh GAN on the given data.
+    pub fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
+        if config.batch_size == 0 || config.snapshot_every == 0 || config.snapshot_images == 0 {
+            return Err(Error::InvalidArgument(
+                "batch_size, snapshot_every and snapshot_images must be at least 1".into(),
+            ));
+        }
+        let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
+        let generator = build_generator(&dev);
+        let discriminator = build_discriminator(&dev);
+        let grads_g = Some(generator.alloc_grads());
+        let grads_d = Some(discriminator.alloc_grads());
+        Ok(Gan {
+            opt_g: Adam::new(config.adam),
+            opt_d: Adam::new(config.adam),
+            config,
+            dev,
+            generator,
+            discriminator,
+            grads_g,
+            grads_d,
+            mnist,
+            iteration: 0,
+            history: GanHistory::default(),
+            stop: StopFlag::new(),
+        })
+    }
+
+    /// Continues the run whose checkpoint is in `run_dir` (written by a run with that `run_dir`).
+    pub fn resume(run_dir: &Path) -> Result<Gan> {
+        let path = run_dir.join(CHECKPOINT_FILE);
+        let store = TensorStore::load(&path)?;
+        let bad = |reason: String| Error::Checkpoint {
+            path: path.clone(),
+            reason,
+        };
+        let state: GanState = serde_json::from_str(&store.state).map_err(|e| bad(format!("its state is unreadable ({e})")))?;
+        if state.kind != GAN_KIND {
+            return Err(bad(format!("it is a `{}` checkpoint, not a GAN one", state.kind)));
+        }
+        let mut config = state.config;
+        config.run_dir = Some(run_dir.to_path_buf());
+        let mut gan = Gan::new(config)?;
+        store.take_module("generator", &mut gan.generator).map_err(bad)?;
+        store.take_module("discriminator", &mut gan.discriminator).map_err(bad)?;
+        store.take_optimizer("opt_g", &mut gan.opt_g, state.iteration);
+        store.take_optimizer("opt_d", &mut gan.opt_d, 2 * state.iteration);
+        gan.iteration = state.iteration;
+        gan.history = state.history;
+        Ok(gan)
+    }
+
+    /// Writes the checkpoint into the run directory (nothing without one).
+    pub fn save_checkpoint(&self) -> Result<()> {
+        let Some(dir) = &self.config.run_dir else {
+            return Ok(());
+        };
+        let mut store = TensorStore::default();
+        store.put_module("generator", &self.generator);
+        store.put_module("discriminator", &self.discriminator);
+        store.put_optimizer("opt_g", &self.opt_g);
+        store.put_optimizer("opt_d", &self.opt_d);
+        let state = GanState {
+            kind: GAN_KIND.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            config: self.config.clone(),
+            iteration: self.iteration,
+            history: self.history.clone(),
+        };
+        store.state = serde_json::to_string(&state).map_err(|e| Error::Tensor(e.to_string()))?;
+        store.save(&dir.join(CHECKPOINT_FILE))
+    }
+
+    /// Runs `iterations` more training iterations, printing progress and taking a snapshot
+    /// (and a checkpoint, with a run directory) every `snapshot_every` iterations.
+    pub fn train(&mut self, iterations: u64) -> Result<Outcome> {
+        let mut progress = Progress::new(self.config.log_every, iterations);
+        for _ in 0..iterations {
+            if self.stop.is_raised() {
+                self.save_checkpoint()?;
+                return Ok(Outcome::Stopped);
+            }
+            let (real, fake, g) = self.step()?;
+            let i = self.iteration - 1;
+            progress.step(|| format!("iteration {i:>5}  d_loss {:.4}  g_loss {:.4}", 0.5 * (real + fake), g));
+        }
+        self.save_checkpoint()?;
+        Ok(Outcome::Finished)
+    }
+
+    /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
+    pub fn step(&mut self) -> Result<(f32, f32, f32)> {
+        let (seed, i, n) = (self.config.seed, self.iteration, self.config.batch_size);
+        let indices = self.mnist.train.random_indices(n, &mut step_rng(seed, i, Stream::Batch));
+        let real = self.mnist.train.batch(&self.dev, &indices, Scaling::Symmetric);
+        let noise = self.noise(n, &mut step_rng(seed, i, Stream::Noise));
+        let dropout_seed = |k: u64| mix(mix(seed, Stream::Dropout as u64), 3 * i + k);
+
+        self.discriminator.reseed(dropout_seed(0));
+        let d_loss_real = self.discriminator_step(real, 1.0)?;
+        // generator.predict(noise): inference mode, no tape.
+        let fake = self.generator.try_forward(noise.clone())?;
+        self.discriminator.reseed(dropout_seed(1));
+        let d_loss_fake = self.discriminator_step(fake, 0.0)?;
+        self.discriminator.reseed(dropout_seed(2));
+        let g_loss = self.generator_step(noise)?;
+
+        self.iteration += 1;
+        self.history.d_loss_real.push(d_loss_real);
+        self.history.d_loss_fake.push(d_loss_fake);
+        self.history.g_loss.push(g_loss);
+        if i % self.config.snapshot_every == 0 {
+            let images = self.snapshot_images()?;
+            self.history.snapshots.push(Snapshot { iteration: i, images });
+            if i > 0 {
+                self.save_checkpoint()?;
+            }
+        }
+        Ok((d_loss_real, d_loss_fake, g_loss))
+    }
+
+    fn noise(&self, n: usize, rng: &mut impl rand::Rng) -> Tensor<(usize, Const<NOISE_DIM>), f32, Cpu> {
+        let values: Vec<f32> = (0..n * NOISE_DIM).map(|_| StandardNormal.sample(rng)).collect();
+        self.dev.tensor_from_vec(values, (n, Const))
+    }
+
+    /// `discriminator.train_on_batch(images, target)`.
+    fn discriminator_step(&mut self, images: Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Cpu>, target: f32) -> Result<f32> {
+        let grads = self.grads_d.take().expect("discriminator gradients are always returned");
+        let logits = self.discriminator.try_forward_mut(images.traced(grads))?;
+        let targets = self.dev.ones_like(logits.shape()) * target;
+        let loss = binary_cross_entropy_with_logits_loss(logits, targets);
+        let value = loss.array();
+        let mut grads = loss.try_backward()?;
+        self.opt_d.update(&mut self.discriminator, &mut grads)?;
+        self.discriminator.zero_grads(&mut grads);
+        self.grads_d = Some(grads);
+        Ok(value)
+    }
+
+    /// `gan.train_on_batch(noise, 1)` with `discriminator.trainable = False`.
+    fn generator_step(&mut self, noise: Tensor<(usize, Const<NOISE_DIM>), f32, Cpu>) -> Result<f32> {
+        let grads = self.grads_g.take().expect("generator gradients are always returned");
+        let fake = self.generator.try_forward_mut(noise.traced(grads))?;
+        let logits = self.discriminator.forward_frozen(fake)?;
+        let targets = self.dev.ones_like(logits.shape());
+        let loss = binary_cross_entropy_with_logits_loss(logits, targets);
+        let value = loss.array();
+        let mut grads = loss.try_backward()?;
+        self.opt_g.update(&mut self.generator, &mut grads)?;
+        self.generator.zero_grads(&mut grads);
+        self.grads_g = Some(grads);
+        Ok(value)
+    }
+
+    /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
+    pub fn snapshot_images(&self) -> Result<Vec<f32>> {
+        let noise = self.noise(self.config.snapshot_images, &mut step_rng(self.config.seed, 0, Stream::Snapshot));
+        Ok(self.generator.try_forward(noise)?.as_vec())
+    }
+
+    /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
+    pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
+        let noise = self.noise(n, &mut step_rng(seed, 0, Stream::Display));
+        Ok(self.generator.try_forward(noise)?.as_vec())
+    }
+
+    /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
+    pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
+        if images.is_empty() || images.len() % 784 != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "expected whole 28x28 images, got {} values",
+                images.len()
+            )));
+        }
+        let x = self
+            .dev
+            .tensor_from_vec(images.to_vec(), (images.len() / 784, Const::<1>, Const::<28>, Const::<28>));
+        Ok(self.discriminator.try_forward(x)?.sigmoid().as_vec())
+    }
+
+    /// Iterations trained so far.
+    pub fn iteration(&self) -> u64 {
+        self.iteration
+    }
+    /// Losses and snapshots so far.
+    pub fn history(&self) -> &GanHistory {
+        &self.history
+    }
+    /// The run's settings.
+    pub fn config(&self) -> &GanConfig {
+        &self.config
+    }
+    /// The generator network.
+    pub fn generator(&self) -> &GeneratorNet {
+        &self.generator
+    }
+    /// The discriminator network.
+    pub fn discriminator(&self) -> &DiscriminatorNet {
+        &self.discriminator
+    }
+    /// The flag that stops training after the current iteration.
+    pub fn stop_flag(&self) -> StopFlag {
+        self.stop.clone()
+    }
+    /// Sets where checkpoints go (`None`: nowhere).
+    pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
+        self.config.run_dir = dir;
+    }
+}
