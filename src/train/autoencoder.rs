@@ -123,10 +123,7 @@ impl Autoencoder {
             path: path.clone(),
             reason,
         };
-        let state: AutoencoderState = serde_json::from_str(&store.state).map_err(|e| bad(format!("its state is unreadable ({e})")))?;
-        if state.kind != AE_KIND {
-            return Err(bad(format!("it is a `{}` checkpoint, not an autoencoder one", state.kind)));
-        }
+        let state: AutoencoderState = store.state(&path, AE_KIND, "an autoencoder")?;
         let mut config = state.config;
         config.run_dir = Some(run_dir.to_path_buf());
         let mut ae = Autoencoder::new(config)?;

@@ -119,6 +119,22 @@ impl TensorStore {
         }
     }
 
+    /// Parses the JSON state, first checking that it belongs to a run of `kind` (`what` names
+    /// that kind in the error).
+    pub fn state<T: serde::de::DeserializeOwned>(&self, path: &Path, kind: &str, what: &str) -> Result<T> {
+        let bad = |reason: String| Error::Checkpoint {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let value: serde_json::Value = serde_json::from_str(&self.state).map_err(|e| bad(format!("its state is unreadable ({e})")))?;
+        match value.get("kind").and_then(|k| k.as_str()) {
+            Some(k) if k == kind => {}
+            Some(k) => return Err(bad(format!("it is a `{k}` checkpoint, not {what} one"))),
+            None => return Err(bad("its state names no kind of run".into())),
+        }
+        serde_json::from_value(value).map_err(|e| bad(format!("its state is unreadable ({e})")))
+    }
+
     /// Writes the store to `path` atomically: a temporary file in the same directory, synced,
     /// then renamed over the old checkpoint, so a kill at any moment leaves a whole file.
     pub fn save(&self, path: &Path) -> Result<()> {

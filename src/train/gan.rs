@@ -154,10 +154,7 @@ impl Gan {
             path: path.clone(),
             reason,
         };
-        let state: GanState = serde_json::from_str(&store.state).map_err(|e| bad(format!("its state is unreadable ({e})")))?;
-        if state.kind != GAN_KIND {
-            return Err(bad(format!("it is a `{}` checkpoint, not a GAN one", state.kind)));
-        }
+        let state: GanState = store.state(&path, GAN_KIND, "a GAN")?;
         let mut config = state.config;
         config.run_dir = Some(run_dir.to_path_buf());
         let mut gan = Gan::new(config)?;

@@ -1,0 +1,42 @@
+//! Shared test set-up: MNIST fetched once through genlab's own fetch step.
+#![allow(dead_code)]
+
+use genlab::data::{data_dir, fetch_mnist, Mirror, Mnist};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The mirror tests fetch from: the shared canonical copy beside the checkout when present
+/// (machines here have no internet), else `$GENLAB_MNIST_MIRROR` or the public mirrors.
+pub fn test_mirrors() -> Vec<Mirror> {
+    let shared = shared_mnist();
+    if shared.is_dir() {
+        vec![Mirror::Dir(shared)]
+    } else {
+        Mirror::defaults()
+    }
+}
+
+/// `../shared/data/mnist` relative to the checkout.
+pub fn shared_mnist() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join("data")
+        .join("mnist")
+}
+
+/// MNIST, fetched into the data directory on first use.
+pub fn mnist() -> Arc<Mnist> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    fetch_mnist(&data_dir(), &test_mirrors()).expect("fetching MNIST for the tests");
+    Mnist::load().expect("loading MNIST")
+}
+
+/// A fresh temporary directory under the target dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
