@@ -18,6 +18,7 @@
 
 pub mod data;
 mod error;
+pub mod figures;
 pub mod layers;
 pub mod models;
 pub mod optim;
@@ -27,4 +28,5 @@ pub mod summary;
 pub mod train;
 
 pub use error::{Error, Result};
+pub use figures::{Figure, PixelRange};
 pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag};

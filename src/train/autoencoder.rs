@@ -5,6 +5,7 @@ use super::progress::{Progress, StopFlag};
 use super::Outcome;
 use crate::data::{ImageBatch, Mnist, Scaling, Split, PIXELS};
 use crate::error::{Error, Result};
+use crate::figures::{Figure, PixelRange};
 use crate::models::{build_autoencoder, AutoencoderNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
@@ -302,5 +303,24 @@ impl Autoencoder {
     /// Sets where checkpoints go (`None`: nowhere).
     pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
         self.config.run_dir = dir;
+    }
+}
+
+/// Figures of the run, as the lecture shows them.
+impl Autoencoder {
+    /// `n` random test images (chosen by `seed`, like the lecture's `np.random.randint`) over
+    /// their reconstructions, titled with the epochs trained.
+    pub fn reconstruction_figure(&self, n: usize, seed: u64) -> Result<Figure> {
+        use rand::Rng;
+        let mut rng = step_rng(seed, 0, Stream::Display);
+        let indices: Vec<usize> = (0..n).map(|_| rng.gen_range(0..self.mnist.test.len())).collect();
+        let (originals, reconstructions) = self.reconstruct_test(&indices)?;
+        let title = format!("After {} epoch{}", self.epoch, if self.epoch == 1 { "" } else { "s" });
+        Figure::reconstructions(&originals, &reconstructions, PixelRange::Unit, &title)
+    }
+
+    /// Training and test loss per epoch.
+    pub fn loss_figure(&self) -> Result<Figure> {
+        Figure::autoencoder_losses(&self.history.train_loss, &self.history.test_loss)
     }
 }

@@ -5,6 +5,7 @@ use super::progress::{Progress, StopFlag};
 use super::Outcome;
 use crate::data::{Mnist, Scaling};
 use crate::error::{Error, Result};
+use crate::figures::{Figure, PixelRange};
 use crate::layers::{FrozenForward, Reseed};
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
 use crate::optim::{Adam, AdamConfig};
@@ -323,5 +324,54 @@ impl Gan {
     /// Sets where checkpoints go (`None`: nowhere).
     pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
         self.config.run_dir = dir;
+    }
+}
+
+/// Figures of the run, as the lecture shows them.
+impl Gan {
+    /// The snapshot grid of the latest snapshot (or of the current generator when none yet),
+    /// titled with its iteration.
+    pub fn snapshot_figure(&self) -> Result<Figure> {
+        let (iteration, images) = match self.history.snapshots.last() {
+            Some(s) => (s.iteration, s.images.clone()),
+            None => (self.iteration, self.snapshot_images()?),
+        };
+        let cols = (self.config.snapshot_images as f64).sqrt().ceil() as usize;
+        Figure::sample_grid(&images, PixelRange::Symmetric, cols, &format!("Iteration {iteration}"))
+    }
+
+    /// The snapshots whose iteration is a multiple of `every`, side by side, like the lecture's
+    /// results slides (every 400: iterations 0, 400, ..., 4000).
+    pub fn progression_figure(&self, every: u64) -> Result<Figure> {
+        let panels: Vec<(String, Vec<f32>)> = self
+            .history
+            .snapshots
+            .iter()
+            .filter(|s| every > 0 && s.iteration % every == 0)
+            .map(|s| (format!("Iteration {}", s.iteration), s.images.clone()))
+            .collect();
+        if panels.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "no snapshot at a multiple of {every} yet: train first"
+            )));
+        }
+        Figure::progression(&panels, PixelRange::Symmetric, 6, "Generated digits during training")
+    }
+
+    /// Discriminator (`0.5 * (real + fake)`) and generator losses per iteration.
+    pub fn loss_figure(&self) -> Result<Figure> {
+        Figure::gan_losses(&self.history.d_loss(), &self.history.g_loss, 50)
+    }
+
+    /// Writes every snapshot grid as a looping GIF.
+    pub fn save_gif(&self, path: impl AsRef<Path>) -> Result<()> {
+        let cols = (self.config.snapshot_images as f64).sqrt().ceil() as usize;
+        let frames = self
+            .history
+            .snapshots
+            .iter()
+            .map(|s| Figure::sample_grid(&s.images, PixelRange::Symmetric, cols, &format!("Iteration {}", s.iteration)))
+            .collect::<Result<Vec<_>>>()?;
+        crate::figures::save_gif(&frames, path, 300, 1.0)
     }
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by scripts/lab.sh and scripts/test.sh; quick when already done.
+#   - a Python venv (.venv) with JupyterLab, nbconvert and nbclient
+#   - the Rust kernel: evcxr_jupyter (cargo install --locked, only when missing), rust-src, kernel spec
+#   - MNIST in the data directory, fetched and checksummed by genlab itself
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+EVCXR_VERSION=0.22.0
+PY_REQS="jupyterlab>=4,<5 nbconvert>=7,<8 nbclient>=0.10,<1 ipykernel>=6,<8"
+
+step() { echo "== setup: $*"; }
+
+# 1. Python tools in a venv of our own.
+if [ ! -x .venv/bin/python ]; then
+  step "creating .venv"
+  python3 -m venv .venv
+fi
+stamp=".venv/.genlab-reqs"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$PY_REQS" ]; then
+  step "installing $PY_REQS"
+  .venv/bin/python -m pip install -q --upgrade pip
+  # shellcheck disable=SC2086
+  .venv/bin/python -m pip install -q $PY_REQS
+  echo "$PY_REQS" > "$stamp"
+fi
+
+# 2. The Rust kernel.
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  step "adding the rust-src component"
+  rustup component add rust-src
+fi
+if ! evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+  step "installing evcxr_jupyter $EVCXR_VERSION (one-time, about 13 min on 2 cores)"
+  cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked
+fi
+if ! .venv/bin/jupyter kernelspec list 2>/dev/null | grep -q '^ *rust '; then
+  step "registering the Rust kernel"
+  evcxr_jupyter --install
+fi
+
+# 3. MNIST, through genlab's own checksummed fetch ($GENLAB_MNIST_MIRROR may name a local mirror).
+cargo build --release --locked --quiet
+./target/release/genlab fetch-mnist
+step "done ($ROOT)"

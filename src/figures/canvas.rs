@@ -1,0 +1,189 @@
+//! What each figure draws and how, on any plotters backend, at any scale.
+
+use super::activations::draw_activations;
+use super::images::{Images, IMAGE_SIDE};
+use super::losses::{draw_losses, Curves};
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use std::sync::Once;
+
+/// The embedded font (DejaVu Sans; licence in assets/fonts/DejaVuSans-LICENSE.txt).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the embedded font as plotters' "sans-serif", once per process.
+pub fn ensure_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
+            eprintln!("genlab: the embedded font could not be loaded; figures will have no text");
+        }
+    });
+}
+
+/// The content of a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plot {
+    Activations,
+    Grid {
+        images: Images,
+        title: String,
+    },
+    Progression {
+        panels: Vec<(String, Images)>,
+        columns: usize,
+        title: String,
+    },
+    Reconstructions {
+        originals: Images,
+        reconstructions: Images,
+        title: String,
+    },
+    Losses {
+        curves: Curves,
+        title: String,
+    },
+}
+
+// Layout constants, in logical pixels.
+const GRID_PX: u32 = 3;
+const GRID_GAP: u32 = 4;
+const SHEET_PX: u32 = 2;
+const SHEET_GAP: u32 = 2;
+const MARGIN: u32 = 14;
+const TITLE: u32 = 40;
+const LABEL: u32 = 28;
+const ROW_LABEL: u32 = 170;
+
+fn scaled(v: u32, s: f64) -> u32 {
+    ((v as f64 * s).round() as u32).max(1)
+}
+
+impl Plot {
+    /// Size at scale 1.
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            Plot::Activations => (960, 600),
+            Plot::Losses { .. } => (900, 440),
+            Plot::Grid { images, .. } => {
+                let (w, h) = images.grid_size(GRID_PX, GRID_GAP);
+                ((w + 2 * MARGIN).max(260), h + TITLE + MARGIN)
+            }
+            Plot::Progression { panels, columns, .. } => {
+                let (pw, ph) = panel_size(panels, 1.0);
+                let cols = (*columns).min(panels.len()) as u32;
+                let rows = panels.len().div_ceil(*columns) as u32;
+                (cols * pw + (cols + 1) * MARGIN, TITLE + rows * ph + rows * MARGIN)
+            }
+            Plot::Reconstructions { originals, .. } => {
+                let (w, h) = originals.grid_size(GRID_PX, GRID_GAP * 2);
+                (ROW_LABEL + w + 2 * MARGIN, TITLE + 2 * h + 3 * MARGIN)
+            }
+        }
+    }
+}
+
+fn panel_size(panels: &[(String, Images)], s: f64) -> (u32, u32) {
+    let px = scaled(SHEET_PX, s);
+    let gap = scaled(SHEET_GAP, s);
+    let (w, h) = panels
+        .iter()
+        .map(|(_, imgs)| imgs.grid_size(px, gap))
+        .fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+    (w, h + scaled(LABEL, s))
+}
+
+fn text_style(size: f64, s: f64) -> TextStyle<'static> {
+    ("sans-serif", size * s).into_font().color(&BLACK)
+}
+
+/// Black text of `size` (at scale `s`) centred on its position.
+pub fn centered(size: f64, s: f64) -> TextStyle<'static> {
+    text_style(size, s).pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Center,
+    ))
+}
+
+fn fig_err<E: std::fmt::Display>(e: E) -> Error {
+    Error::Figure(e.to_string())
+}
+
+/// Draws `plot` on `backend` at scale `s`.
+pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()> {
+    ensure_font();
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(fig_err)?;
+    match plot {
+        Plot::Activations => draw_activations(&root, s)?,
+        Plot::Losses { curves, title } => draw_losses(&root, curves, title, s)?,
+        Plot::Grid { images, title } => {
+            let (w, _) = root.dim_in_pixel();
+            root.draw(&Text::new(
+                title.clone(),
+                (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
+                centered(20.0, s),
+            ))
+            .map_err(fig_err)?;
+            let (px, gap) = (scaled(GRID_PX, s), scaled(GRID_GAP, s));
+            let (gw, _) = images.grid_size(px, gap);
+            images.draw(&root, ((w as i32 - gw as i32) / 2, scaled(TITLE, s) as i32), px, gap)?;
+        }
+        Plot::Progression { panels, columns, title } => {
+            let (w, _) = root.dim_in_pixel();
+            root.draw(&Text::new(
+                title.clone(),
+                (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
+                centered(22.0, s),
+            ))
+            .map_err(fig_err)?;
+            let (pw, ph) = panel_size(panels, s);
+            let m = scaled(MARGIN, s);
+            let (px, gap) = (scaled(SHEET_PX, s), scaled(SHEET_GAP, s));
+            for (i, (label, images)) in panels.iter().enumerate() {
+                let (r, c) = ((i / columns) as u32, (i % columns) as u32);
+                let x = (m + c * (pw + m)) as i32;
+                let y = (scaled(TITLE, s) + r * (ph + m)) as i32;
+                root.draw(&Text::new(
+                    label.clone(),
+                    (x + pw as i32 / 2, y + scaled(LABEL, s) as i32 / 2),
+                    centered(16.0, s),
+                ))
+                .map_err(fig_err)?;
+                images.draw(&root, (x, y + scaled(LABEL, s) as i32), px, gap)?;
+            }
+        }
+        Plot::Reconstructions {
+            originals,
+            reconstructions,
+            title,
+        } => {
+            let (w, _) = root.dim_in_pixel();
+            root.draw(&Text::new(
+                title.clone(),
+                (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
+                centered(20.0, s),
+            ))
+            .map_err(fig_err)?;
+            let (px, gap) = (scaled(GRID_PX, s), scaled(GRID_GAP * 2, s));
+            let (_, gh) = originals.grid_size(px, gap);
+            let x = (scaled(ROW_LABEL, s) + scaled(MARGIN, s)) as i32;
+            for (row, (label, images)) in [("test images", originals), ("reconstructions", reconstructions)]
+                .into_iter()
+                .enumerate()
+            {
+                let y = (scaled(TITLE, s) + row as u32 * (gh + scaled(MARGIN, s))) as i32;
+                let label_style = text_style(16.0, s).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Right,
+                    plotters::style::text_anchor::VPos::Center,
+                ));
+                root.draw(&Text::new(label, (x - scaled(MARGIN, s) as i32, y + gh as i32 / 2), label_style))
+                    .map_err(fig_err)?;
+                images.draw(&root, (x, y), px, gap)?;
+            }
+        }
+    }
+    root.present().map_err(fig_err)?;
+    let _ = IMAGE_SIDE;
+    Ok(())
+}

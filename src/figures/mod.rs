@@ -1,0 +1,209 @@
+//! Figures for notebooks and slides, drawn with plotters: PNG inline in evcxr, PNG (any scale)
+//! and SVG export, and animated GIFs.
+//!
+//! Figures take plain data (slices of pixel values, loss histories), not models. Text is drawn
+//! with an embedded font (DejaVu Sans, licence in `assets/fonts/`), so nothing depends on system
+//! fonts or fontconfig.
+
+mod activations;
+mod canvas;
+mod gif;
+mod images;
+mod losses;
+
+pub use activations::Activation;
+pub use gif::save_gif;
+pub use images::{PixelRange, IMAGE_SIDE};
+
+use crate::error::{Error, Result};
+use base64::Engine;
+use canvas::Plot;
+use std::path::Path;
+
+/// A figure: a description of what to draw and its size in logical pixels (scale 1).
+///
+/// Shows inline as PNG when it is the last expression of an evcxr cell; `save_png`, `save_svg`
+/// or `save` write it for slides.
+///
+/// Matplotlib equivalent: a `plt.figure()` with `plt.show()` / `plt.savefig(...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    width: u32,
+    height: u32,
+    plot: Plot,
+}
+
+impl Figure {
+    fn new(plot: Plot) -> Figure {
+        let (width, height) = plot.size();
+        Figure { width, height, plot }
+    }
+
+    /// The lecture's activation-functions slide: sigmoid, tanh, ReLU, Leaky ReLU (`max(0.1x, x)`),
+    /// Maxout and ELU, one panel each with its formula, derivatives dashed.
+    pub fn activations() -> Figure {
+        Figure::new(Plot::Activations)
+    }
+
+    /// A `rows x cols` grid of 28x28 images (784 values each, in `range`), with a title.
+    ///
+    /// Matplotlib equivalent: the lecture's 5x5 `plt.subplots` grid of `gen_imgs`.
+    pub fn sample_grid(images: &[f32], range: PixelRange, cols: usize, title: &str) -> Result<Figure> {
+        let images = images::Images::new(images, range, cols)?;
+        Ok(Figure::new(Plot::Grid {
+            images,
+            title: title.to_string(),
+        }))
+    }
+
+    /// Several snapshot grids side by side, each labelled (e.g. "Iteration 400"), as on the
+    /// lecture's results slides. `panels` holds (label, images); `columns` panels per row.
+    pub fn progression(panels: &[(String, Vec<f32>)], range: PixelRange, columns: usize, title: &str) -> Result<Figure> {
+        if panels.is_empty() || columns == 0 {
+            return Err(Error::InvalidArgument(
+                "a progression sheet needs at least one panel and one column".into(),
+            ));
+        }
+        let panels = panels
+            .iter()
+            .map(|(label, imgs)| {
+                let n = imgs.len() / IMAGE_SIDE.pow(2);
+                let side = (n as f64).sqrt().ceil().max(1.0) as usize;
+                Ok((label.clone(), images::Images::new(imgs, range, side)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Figure::new(Plot::Progression {
+            panels,
+            columns,
+            title: title.to_string(),
+        }))
+    }
+
+    /// Originals on top, reconstructions below, as on the lecture's autoencoder slides.
+    pub fn reconstructions(originals: &[f32], reconstructions: &[f32], range: PixelRange, title: &str) -> Result<Figure> {
+        if originals.len() != reconstructions.len() {
+            return Err(Error::InvalidArgument(format!(
+                "{} original values but {} reconstructed ones",
+                originals.len(),
+                reconstructions.len()
+            )));
+        }
+        let n = originals.len() / IMAGE_SIDE.pow(2);
+        let originals = images::Images::new(originals, range, n)?;
+        let reconstructions = images::Images::new(reconstructions, range, n)?;
+        Ok(Figure::new(Plot::Reconstructions {
+            originals,
+            reconstructions,
+            title: title.to_string(),
+        }))
+    }
+
+    /// GAN losses per iteration: raw values faint, a moving average over `window` bold.
+    pub fn gan_losses(d_loss: &[f32], g_loss: &[f32], window: usize) -> Result<Figure> {
+        let curves = losses::Curves::per_iteration(&[("discriminator", d_loss), ("generator", g_loss)], window)?;
+        Ok(Figure::new(Plot::Losses {
+            curves,
+            title: "GAN losses".into(),
+        }))
+    }
+
+    /// Autoencoder losses per epoch: training and test (Keras' `loss` and `val_loss`).
+    pub fn autoencoder_losses(train: &[f32], test: &[f32]) -> Result<Figure> {
+        let curves = losses::Curves::per_epoch(&[("train", train), ("test", test)])?;
+        Ok(Figure::new(Plot::Losses {
+            curves,
+            title: "Autoencoder loss (binary cross-entropy)".into(),
+        }))
+    }
+
+    /// Width and height in logical pixels (PNG at scale 1, SVG).
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// RGB pixels at `scale` (2.0 doubles width, height, fonts and lines).
+    pub fn to_rgb(&self, scale: f64) -> Result<(u32, u32, Vec<u8>)> {
+        if !(scale.is_finite() && scale > 0.0 && scale <= 16.0) {
+            return Err(Error::InvalidArgument(format!("scale must be in (0, 16], got {scale}")));
+        }
+        let (w, h) = (
+            (self.width as f64 * scale).round() as u32,
+            (self.height as f64 * scale).round() as u32,
+        );
+        let mut buf = vec![255u8; (w * h * 3) as usize];
+        {
+            let backend = plotters::backend::BitMapBackend::with_buffer(&mut buf, (w, h));
+            canvas::render(&self.plot, backend, scale)?;
+        }
+        Ok((w, h, buf))
+    }
+
+    /// PNG bytes at `scale`.
+    pub fn to_png(&self, scale: f64) -> Result<Vec<u8>> {
+        let (w, h, rgb) = self.to_rgb(scale)?;
+        encode_png(w, h, &rgb)
+    }
+
+    /// SVG text (vector, for slides; digit images are embedded as PNG).
+    pub fn to_svg(&self) -> Result<String> {
+        let mut svg = String::new();
+        {
+            let backend = plotters::backend::SVGBackend::with_string(&mut svg, (self.width, self.height));
+            canvas::render(&self.plot, backend, 1.0)?;
+        }
+        Ok(svg)
+    }
+
+    /// Writes a PNG at `scale` (e.g. 2.0 or 3.0 for a 1920-px slide), creating parent folders.
+    pub fn save_png(&self, path: impl AsRef<Path>, scale: f64) -> Result<()> {
+        write_file(path.as_ref(), &self.to_png(scale)?)
+    }
+
+    /// Writes an SVG, creating parent folders.
+    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_file(path.as_ref(), self.to_svg()?.as_bytes())
+    }
+
+    /// Writes PNG (at 2x) or SVG, chosen by the extension of `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("png") => self.save_png(path, 2.0),
+            Some("svg") => self.save_svg(path),
+            _ => Err(Error::InvalidArgument(format!("{}: use a .png or .svg file name", path.display()))),
+        }
+    }
+
+    /// Shows the figure in an evcxr (Jupyter) cell as `image/png`, which JupyterLab renders in
+    /// trusted and untrusted notebooks alike.
+    pub fn evcxr_display(&self) {
+        match self.to_png(1.0) {
+            Ok(png) => println!(
+                "EVCXR_BEGIN_CONTENT image/png\n{}\nEVCXR_END_CONTENT",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            ),
+            Err(e) => eprintln!("figure could not be drawn: {e}"),
+        }
+    }
+}
+
+/// Encodes RGB pixels as PNG.
+pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        let mut writer = enc.write_header().map_err(|e| Error::Figure(e.to_string()))?;
+        writer.write_image_data(rgb).map_err(|e| Error::Figure(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("creating folder", parent, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io("writing", path, e))
+}
