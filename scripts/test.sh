@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite: fetch MNIST through genlab's own fetch step, run `cargo test --release`,
-# then execute every notebook headless (see scripts/notebooks.sh).
-# Idempotent; installs what it needs. Usage: bash scripts/test.sh
+# The whole test suite, from a fresh machine with Rust, Python 3 and pip:
+#   1. set-up (scripts/setup.sh: venv with JupyterLab/nbclient, evcxr_jupyter, kernel, MNIST)
+#   2. cargo test --release (library, layers, training on real MNIST, figures, compile-fail shapes)
+#   3. every notebook executed headless with small counts; fails on any error, panic or missing figure
+# Idempotent and quick when already set up. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== $(date -u +%FT%TZ) genlab test: $(rustc --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+SECONDS=0
+bash scripts/setup.sh
+echo "== set-up done after ${SECONDS} s"
 
-echo "== $(date -u +%FT%TZ) genlab test: rustc $(rustc --version | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-cargo build --release --locked
-./target/release/genlab fetch-mnist
 cargo test --release --locked
+echo "== cargo tests done after ${SECONDS} s"
+
+export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
+export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
+export GENLAB_AE_MORE_EPOCHS="${GENLAB_AE_MORE_EPOCHS:-1}"
+.venv/bin/python scripts/run_notebooks.py
+echo "== all tests done after ${SECONDS} s"

@@ -23,10 +23,14 @@ pub mod layers;
 pub mod models;
 pub mod optim;
 pub mod rng;
+mod settings;
 pub mod summaries;
 pub mod summary;
 pub mod train;
 
 pub use error::{Error, Result};
+pub use settings::setting;
+/// The dfdx version genlab is built on, re-exported so notebooks and examples use the same one.
+pub use dfdx;
 pub use figures::{Figure, PixelRange};
 pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag};

@@ -7,4 +7,5 @@ fn wrong_shapes_are_compile_errors() {
     t.compile_fail("tests/ui/wrong_conv_output_size.rs");
     t.compile_fail("tests/ui/wrong_channel_count.rs");
     t.compile_fail("tests/ui/wrong_flatten_size.rs");
+    t.compile_fail("tests/ui/wrong_reshape_size.rs");
 }

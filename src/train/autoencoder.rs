@@ -117,7 +117,8 @@ impl Autoencoder {
     }
 
     /// Continues the run whose checkpoint is in `run_dir`.
-    pub fn resume(run_dir: &Path) -> Result<Autoencoder> {
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
+        let run_dir = run_dir.as_ref();
         let path = run_dir.join(CHECKPOINT_FILE);
         let store = TensorStore::load(&path)?;
         let bad = |reason: String| Error::Checkpoint {

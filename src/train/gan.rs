@@ -148,7 +148,8 @@ impl Gan {
     }
 
     /// Continues the run whose checkpoint is in `run_dir` (written by a run with that `run_dir`).
-    pub fn resume(run_dir: &Path) -> Result<Gan> {
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Gan> {
+        let run_dir = run_dir.as_ref();
         let path = run_dir.join(CHECKPOINT_FILE);
         let store = TensorStore::load(&path)?;
         let bad = |reason: String| Error::Checkpoint {

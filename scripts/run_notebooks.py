@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Execute every notebook in notebooks/ headless with the Rust (evcxr) kernel, and fail on any
+error output, panic, returned error or missing figure. Executed copies go to target/notebooks/.
+
+Usage: python scripts/run_notebooks.py [NOTEBOOK ...]
+Short runs: the test command sets GENLAB_GAN_ITERATIONS, GENLAB_AE_EPOCHS, GENLAB_AE_MORE_EPOCHS.
+"""
+import pathlib
+import re
+import sys
+import time
+
+import nbclient
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+OUT = ROOT / "target" / "notebooks"
+# Figures each notebook must show inline (image/png outputs), at least.
+MIN_FIGURES = {"01_gan.ipynb": 4, "02_autoencoder.ipynb": 3}
+FAILURE = re.compile(r"panicked at|^Error:|^error(\[E\d+\])?:", re.MULTILINE)
+
+
+def problems_in(nb):
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {index}: {out.get('ename')}: {out.get('evalue')}\n" + "\n".join(out.get("traceback", []))[:3000])
+            elif out.output_type == "stream" and FAILURE.search(out.get("text", "")):
+                found.append(f"cell {index} ({out.name}): {out.text[:3000]}")
+    return found
+
+
+def cell_seconds(cell):
+    ex = cell.get("metadata", {}).get("execution", {})
+    start, end = ex.get("iopub.execute_input"), ex.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    from datetime import datetime
+    fmt = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+    return (fmt(end) - fmt(start)).total_seconds()
+
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=3600, kernel_name="rust", allow_errors=True, record_timing=True,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    started = time.time()
+    client.execute()
+    total = time.time() - started
+    OUT.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, OUT / path.name)
+    figures = sum(1 for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    print(f"== {path.name}: {total:.1f} s, {figures} inline figures")
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            secs = cell_seconds(cell)
+            first = cell.source.strip().splitlines()[0][:70] if cell.source.strip() else ""
+            print(f"   cell {index:2d}: {secs if secs is not None else float('nan'):7.2f} s  {first}")
+    problems = problems_in(nb)
+    need = MIN_FIGURES.get(path.name, 1)
+    if figures < need:
+        problems.append(f"only {figures} inline figures (image/png), expected at least {need}")
+    return problems
+
+
+def main(args):
+    paths = [pathlib.Path(a).resolve() for a in args] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    failed = 0
+    for path in paths:
+        problems = run(path)
+        for p in problems:
+            print(f"FAIL {path.name}: {p}", file=sys.stderr)
+        failed += bool(problems)
+    passed = len(paths) - failed
+    print(f"notebooks: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
