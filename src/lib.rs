@@ -28,9 +28,9 @@ pub mod summaries;
 pub mod summary;
 pub mod train;
 
-pub use error::{Error, Result};
-pub use settings::setting;
 /// The dfdx version genlab is built on, re-exported so notebooks and examples use the same one.
 pub use dfdx;
+pub use error::{Error, Result};
 pub use figures::{Figure, PixelRange};
+pub use settings::setting;
 pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag};

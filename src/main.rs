@@ -124,14 +124,14 @@ fn bench(gan_iters: u64, ae_steps: u64) -> genlab::Result<()> {
         mnist.clone(),
     )?;
     let indices: Vec<usize> = (0..128).collect();
-    let batch = mnist.train.batch(&Default::default(), &indices, Scaling::Unit);
+    let batch = mnist.train.pixels(&indices, Scaling::Unit);
     for _ in 0..5 {
-        ae.train_step(batch.clone())?;
+        ae.train_step(&batch)?;
     }
     let ae_times: Vec<f64> = (0..ae_steps)
         .map(|_| {
             let t = Instant::now();
-            ae.train_step(batch.clone()).map(|_| t.elapsed().as_secs_f64())
+            ae.train_step(&batch).map(|_| t.elapsed().as_secs_f64())
         })
         .collect::<genlab::Result<_>>()?;
     let (g, a) = (median(gan_times), median(ae_times));

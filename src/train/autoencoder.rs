@@ -65,13 +65,8 @@ struct AutoencoderState {
 
 const AE_KIND: &str = "genlab-autoencoder";
 
-/// The lecture's convolutional autoencoder with its training state.
-///
-/// `fit(epochs)` trains that many more epochs over the 60,000 training images (shuffled, batch
-/// 128) and measures the test loss after each, like
-/// `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
-/// Calling it again continues; [`Autoencoder::new`] starts over.
-pub struct Autoencoder {
+/// The state and the work of an autoencoder run; [`Autoencoder`] reaches it through [`AutoencoderEngine`].
+struct AutoencoderCore {
     config: AutoencoderConfig,
     dev: Cpu,
     net: AutoencoderNet,
@@ -86,21 +81,21 @@ pub struct Autoencoder {
     stop: StopFlag,
 }
 
-impl Autoencoder {
+impl AutoencoderCore {
     /// A fresh autoencoder on MNIST from the data directory.
-    pub fn new(config: AutoencoderConfig) -> Result<Autoencoder> {
+    fn new(config: AutoencoderConfig) -> Result<AutoencoderCore> {
         Self::with_data(config, Mnist::load()?)
     }
 
     /// A fresh autoencoder on the given data.
-    pub fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<Autoencoder> {
+    fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<AutoencoderCore> {
         if config.batch_size == 0 {
             return Err(Error::InvalidArgument("batch_size must be at least 1".into()));
         }
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
         let net = build_autoencoder(&dev);
         let grads = Some(net.alloc_grads());
-        Ok(Autoencoder {
+        Ok(AutoencoderCore {
             opt: Adam::new(config.adam),
             config,
             dev,
@@ -117,7 +112,7 @@ impl Autoencoder {
     }
 
     /// Continues the run whose checkpoint is in `run_dir`.
-    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
+    fn resume(run_dir: impl AsRef<Path>) -> Result<AutoencoderCore> {
         let run_dir = run_dir.as_ref();
         let path = run_dir.join(CHECKPOINT_FILE);
         let store = TensorStore::load(&path)?;
@@ -128,7 +123,7 @@ impl Autoencoder {
         let state: AutoencoderState = store.state(&path, AE_KIND, "an autoencoder")?;
         let mut config = state.config;
         config.run_dir = Some(run_dir.to_path_buf());
-        let mut ae = Autoencoder::new(config)?;
+        let mut ae = AutoencoderCore::new(config)?;
         store.take_module("autoencoder", &mut ae.net).map_err(bad)?;
         let steps = ae.steps_per_epoch() * state.epoch + state.step_in_epoch;
         store.take_optimizer("opt", &mut ae.opt, steps);
@@ -165,12 +160,6 @@ impl Autoencoder {
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> u64 {
         self.mnist.train.len().div_ceil(self.config.batch_size) as u64
-    }
-
-    /// Trains `epochs` more epochs, printing progress, evaluating the test loss after each epoch
-    /// and writing a checkpoint after each (with a run directory).
-    pub fn fit(&mut self, epochs: u64) -> Result<Outcome> {
-        self.fit_steps(epochs * self.steps_per_epoch() - self.step_in_epoch.min(epochs * self.steps_per_epoch()))
     }
 
     /// Trains `steps` more training steps (crossing epoch ends as needed).
@@ -224,7 +213,7 @@ impl Autoencoder {
     }
 
     /// One optimiser step on a batch (input and target are the same images); returns the loss.
-    pub fn train_step(&mut self, x: ImageBatch) -> Result<f32> {
+    fn train_step(&mut self, x: ImageBatch) -> Result<f32> {
         let grads = self.grads.take().expect("gradients are always returned");
         let logits = self.net.try_forward_mut(x.clone().traced(grads))?;
         let loss = binary_cross_entropy_with_logits_loss(logits, x);
@@ -263,47 +252,164 @@ impl Autoencoder {
             .tensor_from_vec(images.to_vec(), (images.len() / PIXELS, Const, Const, Const));
         Ok(self.net.try_forward(x)?.sigmoid().as_vec())
     }
+}
 
-    /// The test images at `indices` (in `[0, 1]`) and their reconstructions.
-    pub fn reconstruct_test(&self, indices: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
-        if let Some(&bad) = indices.iter().find(|&&i| i >= self.mnist.test.len()) {
+/// The calls that run dfdx code, made through a trait object (see [`Autoencoder`]).
+trait AutoencoderEngine {
+    fn core(&self) -> &AutoencoderCore;
+    fn core_mut(&mut self) -> &mut AutoencoderCore;
+    fn fit_steps(&mut self, steps: u64) -> Result<Outcome>;
+    fn train_step(&mut self, images: &[f32]) -> Result<f32>;
+    fn evaluate(&self, split: &Split) -> Result<f32>;
+    fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>>;
+    fn save_checkpoint(&self) -> Result<()>;
+}
+
+impl AutoencoderEngine for AutoencoderCore {
+    fn core(&self) -> &AutoencoderCore {
+        self
+    }
+    fn core_mut(&mut self) -> &mut AutoencoderCore {
+        self
+    }
+    fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
+        AutoencoderCore::fit_steps(self, steps)
+    }
+    fn train_step(&mut self, images: &[f32]) -> Result<f32> {
+        if images.is_empty() || images.len() % PIXELS != 0 {
             return Err(Error::InvalidArgument(format!(
-                "test image {bad} does not exist (there are {})",
-                self.mnist.test.len()
+                "expected whole 28x28 images, got {} values",
+                images.len()
             )));
         }
-        let originals = self.mnist.test.pixels(indices, Scaling::Unit);
+        let x: ImageBatch = self
+            .dev
+            .tensor_from_vec(images.to_vec(), (images.len() / PIXELS, Const, Const, Const));
+        AutoencoderCore::train_step(self, x)
+    }
+    fn evaluate(&self, split: &Split) -> Result<f32> {
+        AutoencoderCore::evaluate(self, split)
+    }
+    fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
+        AutoencoderCore::reconstruct(self, images)
+    }
+    fn save_checkpoint(&self) -> Result<()> {
+        AutoencoderCore::save_checkpoint(self)
+    }
+}
+
+/// The lecture's convolutional autoencoder with its training state.
+///
+/// `fit(epochs)` trains that many more epochs over the 60,000 training images (shuffled, batch
+/// 128) and measures the test loss after each, like
+/// `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
+/// Calling it again continues; [`Autoencoder::new`] starts over.
+///
+/// The work runs behind a trait object created with the model, so that a model made in one
+/// evcxr cell trains correctly in later ones (see [`crate::Gan`] for why).
+pub struct Autoencoder {
+    engine: Box<dyn AutoencoderEngine>,
+}
+
+impl Autoencoder {
+    /// A fresh autoencoder on MNIST from the data directory.
+    pub fn new(config: AutoencoderConfig) -> Result<Autoencoder> {
+        Ok(Autoencoder {
+            engine: Box::new(AutoencoderCore::new(config)?),
+        })
+    }
+    /// A fresh autoencoder on the given data.
+    pub fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<Autoencoder> {
+        Ok(Autoencoder {
+            engine: Box::new(AutoencoderCore::with_data(config, mnist)?),
+        })
+    }
+    /// Continues the run whose checkpoint is in `run_dir`, mid-epoch if it stopped there.
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
+        Ok(Autoencoder {
+            engine: Box::new(AutoencoderCore::resume(run_dir)?),
+        })
+    }
+    /// Trains `epochs` more epochs (finishing a partly trained epoch first), printing progress,
+    /// evaluating the test loss after each epoch and writing a checkpoint after each (with a
+    /// run directory).
+    ///
+    /// Keras equivalent: `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
+    pub fn fit(&mut self, epochs: u64) -> Result<Outcome> {
+        let per_epoch = self.steps_per_epoch();
+        let done = self.engine.core().step_in_epoch;
+        self.fit_steps((epochs * per_epoch).saturating_sub(done))
+    }
+    /// Trains `steps` more training steps (crossing epoch ends as needed).
+    pub fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
+        self.engine.fit_steps(steps)
+    }
+    /// One optimiser step on images given in `[0, 1]` (784 values each); returns the loss.
+    ///
+    /// Keras equivalent: `autoencoder.train_on_batch(x, x)`.
+    pub fn train_step(&mut self, images: &[f32]) -> Result<f32> {
+        self.engine.train_step(images)
+    }
+    /// Mean binary cross-entropy of the reconstructions of a whole split.
+    ///
+    /// Keras equivalent: `autoencoder.evaluate(X_test, X_test)`.
+    pub fn evaluate(&self, split: &Split) -> Result<f32> {
+        self.engine.evaluate(split)
+    }
+    /// Reconstructions (in `[0, 1]`) of images given in `[0, 1]`, 784 values each.
+    ///
+    /// Keras equivalent: `autoencoder.predict(images)`.
+    pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
+        self.engine.reconstruct(images)
+    }
+    /// The test images at `indices` (in `[0, 1]`) and their reconstructions.
+    pub fn reconstruct_test(&self, indices: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
+        let test = &self.mnist().test;
+        if let Some(&bad) = indices.iter().find(|&&i| i >= test.len()) {
+            return Err(Error::InvalidArgument(format!(
+                "test image {bad} does not exist (there are {})",
+                test.len()
+            )));
+        }
+        let originals = test.pixels(indices, Scaling::Unit);
         let reconstructions = self.reconstruct(&originals)?;
         Ok((originals, reconstructions))
     }
-
+    /// Writes the checkpoint into the run directory (nothing without one).
+    pub fn save_checkpoint(&self) -> Result<()> {
+        self.engine.save_checkpoint()
+    }
+    /// Training steps in one epoch.
+    pub fn steps_per_epoch(&self) -> u64 {
+        self.engine.core().steps_per_epoch()
+    }
     /// Epochs completed.
     pub fn epoch(&self) -> u64 {
-        self.epoch
+        self.engine.core().epoch
     }
     /// Per-epoch losses so far.
     pub fn history(&self) -> &AutoencoderHistory {
-        &self.history
+        &self.engine.core().history
     }
     /// The run's settings.
     pub fn config(&self) -> &AutoencoderConfig {
-        &self.config
+        &self.engine.core().config
     }
     /// The network.
     pub fn net(&self) -> &AutoencoderNet {
-        &self.net
+        &self.engine.core().net
     }
     /// The data it trains on.
     pub fn mnist(&self) -> &Arc<Mnist> {
-        &self.mnist
+        &self.engine.core().mnist
     }
     /// The flag that stops training after the current step.
     pub fn stop_flag(&self) -> StopFlag {
-        self.stop.clone()
+        self.engine.core().stop.clone()
     }
     /// Sets where checkpoints go (`None`: nowhere).
     pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
-        self.config.run_dir = dir;
+        self.engine.core_mut().config.run_dir = dir;
     }
 }
 
@@ -314,14 +420,14 @@ impl Autoencoder {
     pub fn reconstruction_figure(&self, n: usize, seed: u64) -> Result<Figure> {
         use rand::Rng;
         let mut rng = step_rng(seed, 0, Stream::Display);
-        let indices: Vec<usize> = (0..n).map(|_| rng.gen_range(0..self.mnist.test.len())).collect();
+        let indices: Vec<usize> = (0..n).map(|_| rng.gen_range(0..self.mnist().test.len())).collect();
         let (originals, reconstructions) = self.reconstruct_test(&indices)?;
-        let title = format!("After {} epoch{}", self.epoch, if self.epoch == 1 { "" } else { "s" });
+        let title = format!("After {} epoch{}", self.epoch(), if self.epoch() == 1 { "" } else { "s" });
         Figure::reconstructions(&originals, &reconstructions, PixelRange::Unit, &title)
     }
 
     /// Training and test loss per epoch.
     pub fn loss_figure(&self) -> Result<Figure> {
-        Figure::autoencoder_losses(&self.history.train_loss, &self.history.test_loss)
+        Figure::autoencoder_losses(&self.history().train_loss, &self.history().test_loss)
     }
 }

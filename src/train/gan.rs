@@ -90,15 +90,8 @@ struct GanState {
 
 const GAN_KIND: &str = "genlab-gan";
 
-/// The lecture's DCGAN with its training state: generator, discriminator, one Adam each,
-/// iteration counter and history.
-///
-/// `train(n)` runs `n` more iterations from wherever the model is, so re-running a notebook cell
-/// continues the curve; [`Gan::new`] starts over. Each iteration is the lecture's loop body:
-/// a random real batch, `discriminator.train_on_batch(real, 1)`,
-/// `discriminator.train_on_batch(generator.predict(noise), 0)`, then
-/// `gan.train_on_batch(noise, 1)` with the discriminator frozen.
-pub struct Gan {
+/// The state and the work of a GAN run; [`Gan`] reaches it through [`GanEngine`].
+struct GanCore {
     config: GanConfig,
     dev: Cpu,
     generator: GeneratorNet,
@@ -113,14 +106,14 @@ pub struct Gan {
     stop: StopFlag,
 }
 
-impl Gan {
+impl GanCore {
     /// A fresh GAN on MNIST from the data directory; weights drawn from `config.seed`.
-    pub fn new(config: GanConfig) -> Result<Gan> {
+    fn new(config: GanConfig) -> Result<GanCore> {
         Self::with_data(config, Mnist::load()?)
     }
 
     /// A fresh GAN on the given data.
-    pub fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
+    fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<GanCore> {
         if config.batch_size == 0 || config.snapshot_every == 0 || config.snapshot_images == 0 {
             return Err(Error::InvalidArgument(
                 "batch_size, snapshot_every and snapshot_images must be at least 1".into(),
@@ -131,7 +124,7 @@ impl Gan {
         let discriminator = build_discriminator(&dev);
         let grads_g = Some(generator.alloc_grads());
         let grads_d = Some(discriminator.alloc_grads());
-        Ok(Gan {
+        Ok(GanCore {
             opt_g: Adam::new(config.adam),
             opt_d: Adam::new(config.adam),
             config,
@@ -148,7 +141,7 @@ impl Gan {
     }
 
     /// Continues the run whose checkpoint is in `run_dir` (written by a run with that `run_dir`).
-    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Gan> {
+    fn resume(run_dir: impl AsRef<Path>) -> Result<GanCore> {
         let run_dir = run_dir.as_ref();
         let path = run_dir.join(CHECKPOINT_FILE);
         let store = TensorStore::load(&path)?;
@@ -159,7 +152,7 @@ impl Gan {
         let state: GanState = store.state(&path, GAN_KIND, "a GAN")?;
         let mut config = state.config;
         config.run_dir = Some(run_dir.to_path_buf());
-        let mut gan = Gan::new(config)?;
+        let mut gan = GanCore::new(config)?;
         store.take_module("generator", &mut gan.generator).map_err(bad)?;
         store.take_module("discriminator", &mut gan.discriminator).map_err(bad)?;
         store.take_optimizer("opt_g", &mut gan.opt_g, state.iteration);
@@ -297,34 +290,141 @@ impl Gan {
             .tensor_from_vec(images.to_vec(), (images.len() / 784, Const::<1>, Const::<28>, Const::<28>));
         Ok(self.discriminator.try_forward(x)?.sigmoid().as_vec())
     }
+}
 
+/// The calls that run dfdx code, made through a trait object (see [`Gan`]).
+trait GanEngine {
+    fn core(&self) -> &GanCore;
+    fn core_mut(&mut self) -> &mut GanCore;
+    fn train(&mut self, iterations: u64) -> Result<Outcome>;
+    fn step(&mut self) -> Result<(f32, f32, f32)>;
+    fn snapshot_images(&self) -> Result<Vec<f32>>;
+    fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>>;
+    fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>>;
+    fn save_checkpoint(&self) -> Result<()>;
+}
+
+impl GanEngine for GanCore {
+    fn core(&self) -> &GanCore {
+        self
+    }
+    fn core_mut(&mut self) -> &mut GanCore {
+        self
+    }
+    fn train(&mut self, iterations: u64) -> Result<Outcome> {
+        GanCore::train(self, iterations)
+    }
+    fn step(&mut self) -> Result<(f32, f32, f32)> {
+        GanCore::step(self)
+    }
+    fn snapshot_images(&self) -> Result<Vec<f32>> {
+        GanCore::snapshot_images(self)
+    }
+    fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
+        GanCore::generate(self, n, seed)
+    }
+    fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
+        GanCore::discriminate(self, images)
+    }
+    fn save_checkpoint(&self) -> Result<()> {
+        GanCore::save_checkpoint(self)
+    }
+}
+
+/// The lecture's DCGAN with its training state: generator, discriminator, one Adam each,
+/// iteration counter and history.
+///
+/// `train(n)` runs `n` more iterations from wherever the model is, so re-running a notebook cell
+/// continues the curve; [`Gan::new`] starts over. Each iteration is the lecture's loop body:
+/// a random real batch, `discriminator.train_on_batch(real, 1)`,
+/// `discriminator.train_on_batch(generator.predict(noise), 0)`, then
+/// `gan.train_on_batch(noise, 1)` with the discriminator frozen.
+///
+/// The work runs behind a trait object created with the model. In an evcxr notebook every cell
+/// links its own copy of genlab and dfdx, and dfdx numbers tensors with a per-copy counter; going
+/// through the object keeps all of a model's tensor work in the copy that created it, so a model
+/// made in one cell trains correctly in any later cell.
+pub struct Gan {
+    engine: Box<dyn GanEngine>,
+}
+
+impl Gan {
+    /// A fresh GAN on MNIST from the data directory; weights drawn from `config.seed`.
+    pub fn new(config: GanConfig) -> Result<Gan> {
+        Ok(Gan {
+            engine: Box::new(GanCore::new(config)?),
+        })
+    }
+    /// A fresh GAN on the given data.
+    pub fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
+        Ok(Gan {
+            engine: Box::new(GanCore::with_data(config, mnist)?),
+        })
+    }
+    /// Continues the run whose checkpoint is in `run_dir` (written by a run with that `run_dir`):
+    /// weights, BatchNorm statistics, optimiser moments, counters and history.
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Gan> {
+        Ok(Gan {
+            engine: Box::new(GanCore::resume(run_dir)?),
+        })
+    }
+    /// Runs `iterations` more training iterations, printing progress and taking a snapshot
+    /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
+    /// with a checkpoint, when the [`StopFlag`] is raised.
+    pub fn train(&mut self, iterations: u64) -> Result<Outcome> {
+        self.engine.train(iterations)
+    }
+    /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
+    pub fn step(&mut self) -> Result<(f32, f32, f32)> {
+        self.engine.step()
+    }
+    /// Writes the checkpoint into the run directory (nothing without one).
+    pub fn save_checkpoint(&self) -> Result<()> {
+        self.engine.save_checkpoint()
+    }
+    /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
+    pub fn snapshot_images(&self) -> Result<Vec<f32>> {
+        self.engine.snapshot_images()
+    }
+    /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
+    ///
+    /// Keras equivalent: `generator.predict(np.random.normal(0, 1, (n, 100)))`.
+    pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
+        self.engine.generate(n, seed)
+    }
+    /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
+    ///
+    /// Keras equivalent: `discriminator.predict(images)`.
+    pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
+        self.engine.discriminate(images)
+    }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {
-        self.iteration
+        self.engine.core().iteration
     }
     /// Losses and snapshots so far.
     pub fn history(&self) -> &GanHistory {
-        &self.history
+        &self.engine.core().history
     }
     /// The run's settings.
     pub fn config(&self) -> &GanConfig {
-        &self.config
+        &self.engine.core().config
     }
     /// The generator network.
     pub fn generator(&self) -> &GeneratorNet {
-        &self.generator
+        &self.engine.core().generator
     }
     /// The discriminator network.
     pub fn discriminator(&self) -> &DiscriminatorNet {
-        &self.discriminator
+        &self.engine.core().discriminator
     }
     /// The flag that stops training after the current iteration.
     pub fn stop_flag(&self) -> StopFlag {
-        self.stop.clone()
+        self.engine.core().stop.clone()
     }
     /// Sets where checkpoints go (`None`: nowhere).
     pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
-        self.config.run_dir = dir;
+        self.engine.core_mut().config.run_dir = dir;
     }
 }
 
@@ -333,11 +433,11 @@ impl Gan {
     /// The snapshot grid of the latest snapshot (or of the current generator when none yet),
     /// titled with its iteration.
     pub fn snapshot_figure(&self) -> Result<Figure> {
-        let (iteration, images) = match self.history.snapshots.last() {
+        let (iteration, images) = match self.history().snapshots.last() {
             Some(s) => (s.iteration, s.images.clone()),
-            None => (self.iteration, self.snapshot_images()?),
+            None => (self.iteration(), self.snapshot_images()?),
         };
-        let cols = (self.config.snapshot_images as f64).sqrt().ceil() as usize;
+        let cols = (self.config().snapshot_images as f64).sqrt().ceil() as usize;
         Figure::sample_grid(&images, PixelRange::Symmetric, cols, &format!("Iteration {iteration}"))
     }
 
@@ -345,7 +445,7 @@ impl Gan {
     /// results slides (every 400: iterations 0, 400, ..., 4000).
     pub fn progression_figure(&self, every: u64) -> Result<Figure> {
         let panels: Vec<(String, Vec<f32>)> = self
-            .history
+            .history()
             .snapshots
             .iter()
             .filter(|s| every > 0 && s.iteration % every == 0)
@@ -361,14 +461,14 @@ impl Gan {
 
     /// Discriminator (`0.5 * (real + fake)`) and generator losses per iteration.
     pub fn loss_figure(&self) -> Result<Figure> {
-        Figure::gan_losses(&self.history.d_loss(), &self.history.g_loss, 50)
+        Figure::gan_losses(&self.history().d_loss(), &self.history().g_loss, 50)
     }
 
     /// Writes every snapshot grid as a looping GIF.
     pub fn save_gif(&self, path: impl AsRef<Path>) -> Result<()> {
-        let cols = (self.config.snapshot_images as f64).sqrt().ceil() as usize;
+        let cols = (self.config().snapshot_images as f64).sqrt().ceil() as usize;
         let frames = self
-            .history
+            .history()
             .snapshots
             .iter()
             .map(|s| Figure::sample_grid(&s.images, PixelRange::Symmetric, cols, &format!("Iteration {}", s.iteration)))
