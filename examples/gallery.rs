@@ -1,7 +1,7 @@
 //! Writes every kind of genlab figure, as PNG (2x) and SVG, into one folder, from real MNIST and
 //! a short real training run.
 //!
-//! Run: `cargo run --release --example gallery -- OUT_DIR [GAN_ITERATIONS] [AE_EPOCHS]`
+//! Run: `cargo run --release --example gallery -- OUT_DIR [GAN_ITERATIONS] [AE_EPOCHS] [PNG_SCALE]`
 
 use genlab::data::{Mnist, Scaling};
 use genlab::{Autoencoder, AutoencoderConfig, Figure, Gan, GanConfig, PixelRange};
@@ -12,9 +12,10 @@ fn main() -> genlab::Result<()> {
     let out = PathBuf::from(args.next().unwrap_or_else(|| "gallery".into()));
     let gan_iterations: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(401);
     let ae_epochs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
+    let scale: f64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2.0);
     let mnist = Mnist::load()?;
     let save = |name: &str, fig: &Figure| -> genlab::Result<()> {
-        fig.save_png(out.join(format!("{name}.png")), 2.0)?;
+        fig.save_png(out.join(format!("{name}.png")), scale)?;
         fig.save_svg(out.join(format!("{name}.svg")))?;
         println!("wrote {name}.png and {name}.svg");
         Ok(())
