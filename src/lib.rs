@@ -22,6 +22,7 @@ pub mod figures;
 pub mod layers;
 pub mod models;
 pub mod optim;
+pub mod report;
 pub mod rng;
 mod settings;
 pub mod summaries;

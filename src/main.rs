@@ -2,8 +2,11 @@
 
 use clap::{Parser, Subcommand};
 use genlab::data::{data_dir, fetch_mnist, Mirror, Mnist, Scaling};
-use genlab::{summaries, Autoencoder, AutoencoderConfig, Gan, GanConfig};
-use std::path::PathBuf;
+use genlab::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
+use genlab::train::CHECKPOINT_FILE;
+use genlab::{summaries, Autoencoder, AutoencoderConfig, Error, Figure, Gan, GanConfig, Outcome, StopFlag};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -20,6 +23,65 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Train the lecture's DCGAN and write its figures, history, checkpoint and run.json into --out.
+    ///
+    /// Ctrl-C (or SIGTERM) finishes the current iteration, writes a checkpoint and exits with 130;
+    /// `--resume DIR` continues the same curve. The last line reads `iterations=N d_loss=.. g_loss=..`
+    /// (losses averaged over the last 50 iterations).
+    /// Example: genlab gan --iterations 4001 --out runs/gan
+    Gan {
+        /// Iterations in total (the lecture: 4001); with --resume, the total to reach.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        iterations: Option<u64>,
+        /// Real and generated images per iteration.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
+        /// Take a snapshot (and write a checkpoint) every this many iterations.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+        snapshot_every: u64,
+        /// Seed of weights, batches, noise and dropout.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output directory (created if needed).
+        #[arg(long, required_unless_present = "resume")]
+        out: Option<PathBuf>,
+        /// Continue the run in this directory from its last checkpoint.
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every"])]
+        resume: Option<PathBuf>,
+    },
+    /// Train the lecture's convolutional autoencoder and write its figures, history, checkpoint and run.json into --out.
+    ///
+    /// Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits with 130;
+    /// `--resume DIR` continues. The last line reads `epochs=N train_bce=.. test_bce=..`.
+    /// Example: genlab autoencoder --epochs 50 --out runs/autoencoder
+    Autoencoder {
+        /// Epochs in total (the lecture: 50); with --resume, the total to reach.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        epochs: Option<u64>,
+        /// Images per training step.
+        #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
+        /// Seed of weights and shuffling (and of the test images shown).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Train on only the first N training images (quick experiments; default: all 60,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        train_images: Option<u64>,
+        /// Output directory (created if needed).
+        #[arg(long, required_unless_present = "resume")]
+        out: Option<PathBuf>,
+        /// Continue the run in this directory from its last checkpoint.
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "train_images"])]
+        resume: Option<PathBuf>,
+    },
+    /// Draw the lecture's activation-functions slide as PNG and SVG into --out.
+    ///
+    /// Example: genlab activations --out slides
+    Activations {
+        /// Output directory (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the Keras-style summaries of the generator, discriminator, GAN and autoencoder.
     ///
     /// Example: genlab summary
@@ -49,9 +111,34 @@ enum Command {
     },
 }
 
+/// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells report it.
+const EXIT_INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Gan {
+            iterations,
+            batch,
+            snapshot_every,
+            seed,
+            out,
+            resume,
+        } => run_gan(iterations, batch as usize, snapshot_every, seed, out, resume),
+        Command::Autoencoder {
+            epochs,
+            batch,
+            seed,
+            train_images,
+            out,
+            resume,
+        } => run_autoencoder(epochs, batch as usize, seed, train_images.map(|n| n as usize), out, resume),
+        Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
+            Figure::activations().save_png(out.join("activations.png"), 2.0)?;
+            Figure::activations().save_svg(out.join("activations.svg"))?;
+            println!("wrote {}/activations.png and activations.svg", out.display());
+            Ok(Outcome::Finished)
+        }),
         Command::Summary => {
             for s in [
                 summaries::generator(),
@@ -61,9 +148,9 @@ fn main() -> ExitCode {
             ] {
                 println!("{s}\n");
             }
-            Ok(())
+            Ok(Outcome::Finished)
         }
-        Command::Bench { gan_iters, ae_steps } => bench(gan_iters, ae_steps),
+        Command::Bench { gan_iters, ae_steps } => bench(gan_iters, ae_steps).map(|()| Outcome::Finished),
         Command::FetchMnist { mirror, dir } => {
             let dir = dir.unwrap_or_else(data_dir);
             let mirrors = mirror.map(|m| vec![Mirror::parse(&m)]).unwrap_or_else(Mirror::defaults);
@@ -73,11 +160,13 @@ fn main() -> ExitCode {
                     dir.display(),
                     fetched.len()
                 );
+                Outcome::Finished
             })
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Finished) => ExitCode::SUCCESS,
+        Ok(Outcome::Stopped) => ExitCode::from(EXIT_INTERRUPTED),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -146,4 +235,172 @@ fn bench(gan_iters: u64, ae_steps: u64) -> genlab::Result<()> {
     println!("load_after={}", loadavg());
     println!("gan_iter_s={g:.4} ae_step_s={a:.4}");
     Ok(())
+}
+
+/// An output directory must be a directory (or not exist yet).
+fn usable_out_dir(out: &Path) -> genlab::Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "--out {} is a file, not a directory",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))
+}
+
+/// A resume directory must hold a checkpoint.
+fn resumable(dir: &Path) -> genlab::Result<()> {
+    if !dir.join(CHECKPOINT_FILE).is_file() {
+        return Err(Error::Checkpoint {
+            path: dir.join(CHECKPOINT_FILE),
+            reason: "there is no checkpoint there (was the run started with --out that directory?)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Raises `flag` on Ctrl-C or SIGTERM.
+fn stop_on_signals(flag: StopFlag) {
+    let result = ctrlc::set_handler(move || {
+        eprintln!("\nstopping after the current step; a checkpoint will be written");
+        flag.raise();
+    });
+    if let Err(e) = result {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupt will not write a checkpoint");
+    }
+}
+
+fn mean_of_last(values: &[f32], n: usize) -> f32 {
+    let tail = &values[values.len().saturating_sub(n)..];
+    tail.iter().sum::<f32>() / tail.len().max(1) as f32
+}
+
+fn run_gan(
+    iterations: Option<u64>,
+    batch: usize,
+    snapshot_every: u64,
+    seed: u64,
+    out: Option<PathBuf>,
+    resume: Option<PathBuf>,
+) -> genlab::Result<Outcome> {
+    let tty = std::io::stdout().is_terminal();
+    let (mut gan, dir, info) = match resume {
+        Some(dir) => {
+            resumable(&dir)?;
+            let mut info = RunInfo::load(&dir)?;
+            if let Some(total) = iterations {
+                info.target = total;
+            }
+            let gan = Gan::resume(&dir)?;
+            println!("resuming {} at iteration {} of {}", dir.display(), gan.iteration(), info.target);
+            (gan, dir, info)
+        }
+        None => {
+            let dir = out.expect("clap requires --out without --resume");
+            usable_out_dir(&dir)?;
+            let config = GanConfig {
+                batch_size: batch,
+                snapshot_every,
+                seed,
+                run_dir: Some(dir.clone()),
+                progress_bar: tty,
+                ..GanConfig::default()
+            };
+            let info = RunInfo {
+                command: "gan".into(),
+                args: std::env::args().collect(),
+                seed,
+                target: iterations.unwrap_or(4001),
+                version: env!("CARGO_PKG_VERSION").into(),
+            };
+            info.save(&dir)?;
+            (Gan::new(config)?, dir, info)
+        }
+    };
+    gan.set_progress_bar(tty);
+    stop_on_signals(gan.stop_flag());
+    let outcome = gan.train(info.target.saturating_sub(gan.iteration()))?;
+    let written = write_gan_outputs(&gan, &dir)?;
+    println!("wrote {} files into {}", written.len() + 2, dir.display());
+    if outcome == Outcome::Stopped {
+        println!(
+            "stopped at iteration {}; continue with: genlab gan --resume {}",
+            gan.iteration(),
+            dir.display()
+        );
+    }
+    let h = gan.history();
+    println!(
+        "iterations={} d_loss={:.4} g_loss={:.4}",
+        gan.iteration(),
+        mean_of_last(&h.d_loss(), 50),
+        mean_of_last(&h.g_loss, 50)
+    );
+    Ok(outcome)
+}
+
+fn run_autoencoder(
+    epochs: Option<u64>,
+    batch: usize,
+    seed: u64,
+    train_images: Option<usize>,
+    out: Option<PathBuf>,
+    resume: Option<PathBuf>,
+) -> genlab::Result<Outcome> {
+    let tty = std::io::stdout().is_terminal();
+    let (mut ae, dir, info) = match resume {
+        Some(dir) => {
+            resumable(&dir)?;
+            let mut info = RunInfo::load(&dir)?;
+            if let Some(total) = epochs {
+                info.target = total;
+            }
+            let ae = Autoencoder::resume(&dir)?;
+            println!("resuming {} after {} of {} epochs", dir.display(), ae.epoch(), info.target);
+            (ae, dir, info)
+        }
+        None => {
+            let dir = out.expect("clap requires --out without --resume");
+            usable_out_dir(&dir)?;
+            let config = AutoencoderConfig {
+                batch_size: batch,
+                seed,
+                train_images,
+                run_dir: Some(dir.clone()),
+                progress_bar: tty,
+                ..AutoencoderConfig::default()
+            };
+            let info = RunInfo {
+                command: "autoencoder".into(),
+                args: std::env::args().collect(),
+                seed,
+                target: epochs.unwrap_or(50),
+                version: env!("CARGO_PKG_VERSION").into(),
+            };
+            info.save(&dir)?;
+            (Autoencoder::new(config)?, dir, info)
+        }
+    };
+    ae.set_progress_bar(tty);
+    stop_on_signals(ae.stop_flag());
+    let remaining_steps = (info.target * ae.steps_per_epoch()).saturating_sub(ae.steps_done());
+    let outcome = ae.fit_steps(remaining_steps)?;
+    let written = write_autoencoder_outputs(&ae, &dir, info.seed)?;
+    println!("wrote {} files into {}", written.len() + 2, dir.display());
+    if outcome == Outcome::Stopped {
+        println!(
+            "stopped after {} epochs; continue with: genlab autoencoder --resume {}",
+            ae.epoch(),
+            dir.display()
+        );
+    }
+    let h = ae.history();
+    let last = |v: &[f32]| v.last().copied().unwrap_or(f32::NAN);
+    println!(
+        "epochs={} train_bce={:.4} test_bce={:.4}",
+        ae.epoch(),
+        last(&h.train_loss),
+        last(&h.test_loss)
+    );
+    Ok(outcome)
 }

@@ -28,6 +28,12 @@ pub struct AutoencoderConfig {
     pub log_every: u64,
     /// Where checkpoints go (one per epoch and on stop); `None` keeps the run in memory only.
     pub run_dir: Option<PathBuf>,
+    /// Draw a progress bar with ETA (for terminals) instead of printing lines.
+    #[serde(default)]
+    pub progress_bar: bool,
+    /// Train on only the first this many training images (quick experiments); `None`: all 60,000.
+    #[serde(default)]
+    pub train_images: Option<usize>,
 }
 
 impl Default for AutoencoderConfig {
@@ -38,6 +44,8 @@ impl Default for AutoencoderConfig {
             adam: AdamConfig::default(),
             log_every: 100,
             run_dir: None,
+            progress_bar: false,
+            train_images: None,
         }
     }
 }
@@ -89,8 +97,8 @@ impl AutoencoderCore {
 
     /// A fresh autoencoder on the given data.
     fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<AutoencoderCore> {
-        if config.batch_size == 0 {
-            return Err(Error::InvalidArgument("batch_size must be at least 1".into()));
+        if config.batch_size == 0 || config.train_images == Some(0) {
+            return Err(Error::InvalidArgument("batch_size and train_images must be at least 1".into()));
         }
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
         let net = build_autoencoder(&dev);
@@ -159,13 +167,20 @@ impl AutoencoderCore {
 
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> u64 {
-        self.mnist.train.len().div_ceil(self.config.batch_size) as u64
+        self.train_len().div_ceil(self.config.batch_size) as u64
+    }
+
+    /// Training images used per epoch.
+    fn train_len(&self) -> usize {
+        self.config
+            .train_images
+            .map_or(self.mnist.train.len(), |n| n.min(self.mnist.train.len()))
     }
 
     /// Trains `steps` more training steps (crossing epoch ends as needed).
     pub fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
         let per_epoch = self.steps_per_epoch();
-        let mut progress = Progress::new(self.config.log_every, steps);
+        let mut progress = Progress::new(self.config.log_every, steps, self.config.progress_bar);
         let mut order = self.epoch_order();
         for _ in 0..steps {
             if self.stop.is_raised() {
@@ -184,7 +199,10 @@ impl AutoencoderCore {
             let running = self.epoch_loss_sum / self.epoch_images as f64;
             progress.step(|| format!("epoch {:>3}  step {step:>4}/{per_epoch}  loss {running:.4}", epoch + 1));
             if self.step_in_epoch == per_epoch {
-                self.finish_epoch()?;
+                let (train, test) = self.finish_epoch()?;
+                if self.config.log_every > 0 {
+                    progress.println(&format!("epoch {:>3} done: loss {train:.4}  val_loss {test:.4}", self.epoch));
+                }
                 order = self.epoch_order();
             }
         }
@@ -197,7 +215,8 @@ impl AutoencoderCore {
             .shuffled_indices(&mut step_rng(self.config.seed, self.epoch, Stream::Batch))
     }
 
-    fn finish_epoch(&mut self) -> Result<()> {
+    /// Closes an epoch: records its losses (returned as (train, test)) and writes a checkpoint.
+    fn finish_epoch(&mut self) -> Result<(f32, f32)> {
         let train = (self.epoch_loss_sum / self.epoch_images.max(1) as f64) as f32;
         let test = self.evaluate(&self.mnist.test)?;
         self.history.train_loss.push(train);
@@ -206,10 +225,8 @@ impl AutoencoderCore {
         self.step_in_epoch = 0;
         self.epoch_loss_sum = 0.0;
         self.epoch_images = 0;
-        if self.config.log_every > 0 {
-            println!("epoch {:>3} done: loss {train:.4}  val_loss {test:.4}", self.epoch);
-        }
-        self.save_checkpoint()
+        self.save_checkpoint()?;
+        Ok((train, test))
     }
 
     /// One optimiser step on a batch (input and target are the same images); returns the loss.
@@ -387,6 +404,11 @@ impl Autoencoder {
     pub fn epoch(&self) -> u64 {
         self.engine.core().epoch
     }
+    /// Training steps completed, over all epochs.
+    pub fn steps_done(&self) -> u64 {
+        let core = self.engine.core();
+        core.epoch * core.steps_per_epoch() + core.step_in_epoch
+    }
     /// Per-epoch losses so far.
     pub fn history(&self) -> &AutoencoderHistory {
         &self.engine.core().history
@@ -410,6 +432,10 @@ impl Autoencoder {
     /// Sets where checkpoints go (`None`: nowhere).
     pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
         self.engine.core_mut().config.run_dir = dir;
+    }
+    /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
+    pub fn set_progress_bar(&mut self, bar: bool) {
+        self.engine.core_mut().config.progress_bar = bar;
     }
 }
 

@@ -34,6 +34,9 @@ pub struct GanConfig {
     pub log_every: u64,
     /// Where checkpoints go; `None` keeps the run in memory only.
     pub run_dir: Option<PathBuf>,
+    /// Draw a progress bar with ETA (for terminals) instead of printing lines.
+    #[serde(default)]
+    pub progress_bar: bool,
 }
 
 impl Default for GanConfig {
@@ -46,6 +49,7 @@ impl Default for GanConfig {
             adam: AdamConfig::default(),
             log_every: 50,
             run_dir: None,
+            progress_bar: false,
         }
     }
 }
@@ -186,7 +190,7 @@ impl GanCore {
     /// Runs `iterations` more training iterations, printing progress and taking a snapshot
     /// (and a checkpoint, with a run directory) every `snapshot_every` iterations.
     pub fn train(&mut self, iterations: u64) -> Result<Outcome> {
-        let mut progress = Progress::new(self.config.log_every, iterations);
+        let mut progress = Progress::new(self.config.log_every, iterations, self.config.progress_bar);
         for _ in 0..iterations {
             if self.stop.is_raised() {
                 self.save_checkpoint()?;
@@ -425,6 +429,10 @@ impl Gan {
     /// Sets where checkpoints go (`None`: nowhere).
     pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
         self.engine.core_mut().config.run_dir = dir;
+    }
+    /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
+    pub fn set_progress_bar(&mut self, bar: bool) {
+        self.engine.core_mut().config.progress_bar = bar;
     }
 }
 

@@ -30,30 +30,48 @@ impl StopFlag {
     }
 }
 
-/// Prints a progress line every `every` steps (0: never), with rate and time left, flushed so
-/// that JupyterLab and log files show it at once.
-#[derive(Debug, Clone)]
+/// Reports training progress: a line every `every` steps (0: never), or a progress bar with
+/// ETA on a terminal. Lines are flushed at once, so JupyterLab and log files show them live.
 pub struct Progress {
     every: u64,
     started: Instant,
     done: u64,
     total: u64,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
-    /// Progress over `total` steps, printed every `every` steps.
-    pub fn new(every: u64, total: u64) -> Self {
+    /// Progress over `total` steps, printed every `every` steps; with `bar`, drawn as a bar.
+    pub fn new(every: u64, total: u64, bar: bool) -> Self {
+        let bar = (bar && every > 0).then(|| {
+            let pb = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed_precise}, ETA {eta}] {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            pb.set_style(style);
+            pb
+        });
         Progress {
             every,
             started: Instant::now(),
             done: 0,
             total,
+            bar,
         }
     }
 
-    /// Records one finished step; prints `label` with rate and ETA when a line is due.
+    /// Records one finished step; `label` (current losses) is shown when a line or bar update is due.
     pub fn step(&mut self, label: impl FnOnce() -> String) {
         self.done += 1;
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done);
+            if self.done % self.every.clamp(1, 10) == 0 || self.done == self.total {
+                bar.set_message(label());
+            }
+            if self.done == self.total {
+                bar.finish();
+            }
+            return;
+        }
         if self.every == 0 || (self.done % self.every != 0 && self.done != self.total) {
             return;
         }
@@ -71,6 +89,18 @@ impl Progress {
             left
         );
         let _ = out.flush();
+    }
+
+    /// Prints a line (above the bar, if one is drawn).
+    pub fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
+        }
     }
 
     /// Seconds since the progress started.

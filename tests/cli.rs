@@ -1,0 +1,210 @@
+//! The `genlab` binary as a process: outputs of short runs, clean interrupts and exact resume,
+//! and exit code 2 with a clear message for every kind of bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn genlab() -> Command {
+    common::mnist(); // MNIST in the data directory, fetched once
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_genlab"));
+    cmd.env_remove("GENLAB_DATA");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    genlab().args(args).output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_short_gan_run_writes_every_output_and_a_summary_line() {
+    let dir = common::temp_dir("cli-gan");
+    let out = run(&[
+        "gan",
+        "--iterations",
+        "5",
+        "--snapshot-every",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in [
+        "checkpoint.safetensors",
+        "run.json",
+        "history.csv",
+        "progression.png",
+        "progression.svg",
+        "losses.png",
+        "losses.svg",
+        "training.gif",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    for i in [0, 2, 4] {
+        assert!(dir.join(format!("snapshots/iteration_{i:05}.png")).is_file());
+    }
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(last.starts_with("iterations=5 d_loss=") && last.contains(" g_loss="), "{last}");
+    let run_json = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    assert!(run_json.contains("\"seed\": 3") && run_json.contains("\"version\""), "{run_json}");
+    assert_eq!(std::fs::read_to_string(dir.join("history.csv")).unwrap().lines().count(), 6);
+}
+
+#[test]
+fn a_short_autoencoder_run_writes_every_output_and_a_summary_line() {
+    let dir = common::temp_dir("cli-ae");
+    let out = run(&[
+        "autoencoder",
+        "--epochs",
+        "2",
+        "--train-images",
+        "640",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in [
+        "checkpoint.safetensors",
+        "run.json",
+        "history.csv",
+        "reconstructions.png",
+        "reconstructions.svg",
+        "losses.png",
+        "losses.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(last.starts_with("epochs=2 train_bce=") && last.contains(" test_bce="), "{last}");
+}
+
+fn wait_for(path: &Path, limit: Duration) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(start.elapsed() < limit, "{} did not appear", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigint_checkpoints_and_resume_finishes_the_same_curve() {
+    let straight = common::temp_dir("cli-straight");
+    let out = run(&[
+        "gan",
+        "--iterations",
+        "12",
+        "--snapshot-every",
+        "3",
+        "--seed",
+        "9",
+        "--out",
+        straight.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let broken = common::temp_dir("cli-broken");
+    let child = genlab()
+        .args([
+            "gan",
+            "--iterations",
+            "12",
+            "--snapshot-every",
+            "3",
+            "--seed",
+            "9",
+            "--out",
+            broken.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&broken.join("checkpoint.safetensors"), Duration::from_secs(120));
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let interrupted = child.wait_with_output().unwrap();
+    let history = std::fs::read_to_string(broken.join("history.csv")).unwrap();
+    let done = history.lines().count() - 1;
+    assert!(
+        done < 12,
+        "the run should stop early, it did {done} iterations: {}",
+        stdout(&interrupted)
+    );
+    assert_eq!(interrupted.status.code(), Some(130), "{}", stderr(&interrupted));
+    assert!(stdout(&interrupted).contains("--resume"), "it should say how to continue");
+
+    let resumed = run(&["gan", "--resume", broken.to_str().unwrap()]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(stdout(&resumed).lines().last().unwrap().starts_with("iterations=12 "));
+    assert_eq!(
+        std::fs::read_to_string(broken.join("history.csv")).unwrap(),
+        std::fs::read_to_string(straight.join("history.csv")).unwrap(),
+        "an interrupted and resumed run must reproduce the uninterrupted one"
+    );
+}
+
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    assert!(stderr(&out).contains(needle), "{args:?}: expected {needle:?} in {}", stderr(&out));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message_naming_the_problem() {
+    let dir = common::temp_dir("cli-bad");
+    let file = dir.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let empty = dir.join("empty-run");
+    std::fs::create_dir_all(&empty).unwrap();
+    let corrupt = dir.join("corrupt-run");
+    std::fs::create_dir_all(&corrupt).unwrap();
+    std::fs::write(corrupt.join("checkpoint.safetensors"), b"garbage").unwrap();
+    std::fs::write(
+        corrupt.join("run.json"),
+        br#"{"command":"gan","args":[],"seed":0,"target":5,"version":"0.1.0"}"#,
+    )
+    .unwrap();
+
+    assert_usage_error(&["gan", "--bogus-flag"], "--bogus-flag");
+    assert_usage_error(&["gan", "--iterations", "0", "--out", "x"], "0 is not in 1..");
+    assert_usage_error(&["gan", "--iterations", "-3", "--out", "x"], "-3");
+    assert_usage_error(&["autoencoder", "--epochs", "0", "--out", "x"], "0 is not in 1..");
+    assert_usage_error(&["gan", "--iterations", "3", "--out", file.to_str().unwrap()], "is a file");
+    assert_usage_error(&["gan", "--resume", empty.to_str().unwrap()], "no checkpoint");
+    assert_usage_error(&["gan", "--resume", corrupt.to_str().unwrap()], "cannot be used");
+
+    let out = genlab()
+        .args(["autoencoder", "--epochs", "1", "--out", dir.join("o").to_str().unwrap()])
+        .env("GENLAB_DATA", &empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("fetch-mnist"),
+        "missing MNIST should name the command that fetches it: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn summary_prints_the_keras_totals() {
+    let out = run(&["summary"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for total in ["865,281", "212,865", "1,078,146", "852,609", "225,537", "4,385"] {
+        assert!(text.contains(total), "missing {total}");
+    }
+}
