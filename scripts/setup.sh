@@ -31,7 +31,7 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
   step "adding the rust-src component"
   rustup component add rust-src
 fi
-if ! evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+if ! cargo install --list 2>/dev/null | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
   step "installing evcxr_jupyter $EVCXR_VERSION (one-time, about 13 min on 2 cores)"
   cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked
 fi

@@ -253,3 +253,21 @@ fn dropout_drops_at_its_rate_only_in_training_and_repeats_under_a_seed() {
     let c = d.forward_mut(x.traced(Gradients::leaky())).as_vec();
     assert_ne!(a, c, "a second call draws a new mask");
 }
+
+#[test]
+fn upsampling_gradient_sums_the_four_copies() {
+    let dev = dev();
+    let x = random_image::<2, 3>(&dev, 2, 4);
+    let w = random_image::<2, 6>(&dev, 2, 8);
+    let grads = (UpSampling2D::<6>.forward(x.leaky_trace()) * w.clone()).sum().backward();
+    let (g, wv) = (grads.get(&x).as_vec(), w.as_vec());
+    for plane in 0..4 {
+        for y in 0..3 {
+            for x in 0..3 {
+                let at = |dy: usize, dx: usize| wv[plane * 36 + (2 * y + dy) * 6 + 2 * x + dx] as f64;
+                let want = at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1);
+                assert!((g[plane * 9 + y * 3 + x] as f64 - want).abs() < 1e-5);
+            }
+        }
+    }
+}
