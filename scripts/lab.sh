@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/jupyter lab --notebook-dir=notebooks "$@"
+args=(--notebook-dir=notebooks)
+[ "$(id -u)" = 0 ] && args+=(--allow-root)
+exec .venv/bin/jupyter lab "${args[@]}" "$@"

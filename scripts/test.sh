@@ -3,6 +3,7 @@
 #   1. set-up (scripts/setup.sh: venv with JupyterLab/nbclient, evcxr_jupyter, kernel, MNIST)
 #   2. cargo test --release (library, layers, training on real MNIST, figures, compile-fail shapes)
 #   3. every notebook executed headless with small counts; fails on any error, panic or missing figure
+#   4. the executed notebooks opened in JupyterLab in headless Chromium (installed with apt when missing)
 # Idempotent and quick when already set up. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,8 @@ export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
 export GENLAB_AE_MORE_EPOCHS="${GENLAB_AE_MORE_EPOCHS:-1}"
 .venv/bin/python scripts/run_notebooks.py
+echo "== notebooks done after ${SECONDS} s"
+
+# 4. the executed notebooks in JupyterLab in headless Chromium: every figure rendered, no error shown
+.venv/bin/python scripts/browser_check.py target/notebooks
 echo "== all tests done after ${SECONDS} s"

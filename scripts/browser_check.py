@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""The notebooks as a user sees them: start JupyterLab on 127.0.0.1, open every notebook in
+headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), check that every figure
+output rendered as an image of non-zero size and that no error shows, save screenshots to
+target/browser/, and stop the server it started (by process group).
+
+Usage: python scripts/browser_check.py [NOTEBOOK_DIR]   (default: notebooks/, which carries outputs)
+Installs what it needs: `apt-get install chromium` (as root) and the playwright package.
+"""
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv" / "bin"
+OUT = ROOT / "target" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+# The notebook on show (earlier ones stay open in hidden tabs).
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def ensure_tools():
+    # fonts-nanum: the notebooks' Korean text (the lecture's own words) renders as boxes without a CJK font.
+    if not os.path.exists(CHROMIUM) or not os.path.isdir("/usr/share/fonts/truetype/nanum"):
+        print("== installing Debian's chromium and a Korean font", flush=True)
+        install = ["apt-get", "install", "-y", "-q", "chromium", "fonts-nanum"]
+        if subprocess.run(install, stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        print("== installing playwright (the driver only; the browser is Debian's)", flush=True)
+        subprocess.run([str(VENV / "python"), "-m", "pip", "install", "-q", "playwright>=1.40,<2"], check=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_lab(root_dir, port, scratch):
+    settings = scratch / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # Render every cell (no virtual scrolling), so every output is in the page.
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    log = open(OUT / "jupyterlab.log", "w")
+    proc = subprocess.Popen(
+        [str(VENV / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root_dir}",
+         f"--LabApp.user_settings_dir={scratch / 'settings'}", f"--LabApp.workspaces_dir={scratch / 'workspaces'}"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=2)
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited early; see {OUT / 'jupyterlab.log'}")
+            time.sleep(0.5)
+    raise RuntimeError("JupyterLab did not start within 90 s")
+
+
+def stop(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def expected_figures(path):
+    nb = json.loads(path.read_text())
+    return sum(1 for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+
+
+def check(page, port, path):
+    problems = []
+    want = expected_figures(path)
+    page.goto(f"http://127.0.0.1:{port}/lab/tree/{path.name}")
+    page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=120_000)
+    page.wait_for_function(f"document.querySelectorAll('{PANEL} .jp-OutputArea-output img').length >= {want}",
+                           timeout=120_000)
+    page.wait_for_timeout(1500)
+    images = page.eval_on_selector_all(
+        f"{PANEL} .jp-OutputArea-output img",
+        "els => els.map(e => ({w: e.naturalWidth, h: e.naturalHeight, shown: e.getBoundingClientRect().width}))")
+    if len(images) != want:
+        problems.append(f"{len(images)} images shown, the notebook has {want} image/png outputs")
+    for i, img in enumerate(images):
+        if not (img["w"] > 0 and img["h"] > 0 and img["shown"] > 0):
+            problems.append(f"image {i} did not render: {img}")
+    texts = page.eval_on_selector_all(f"{PANEL} .jp-OutputArea-output", "els => els.map(e => e.innerText)")
+    for t in texts:
+        if "panicked at" in t or t.lstrip().startswith("Error") or "[E0" in t:
+            problems.append(f"an error output is shown: {t[:300]!r}")
+    stem = path.stem
+    page.screenshot(path=str(OUT / f"{stem}-top.png"))
+    handles = page.query_selector_all(f"{PANEL} .jp-OutputArea-output img")
+    for i, handle in enumerate(handles):
+        handle.scroll_into_view_if_needed()
+        handle.screenshot(path=str(OUT / f"{stem}-figure-{i}.png"))
+    print(f"== {path.name}: {len(images)} figures rendered (expected {want}), {len(problems)} problems", flush=True)
+    return problems
+
+
+def main(args):
+    ensure_tools()
+    from playwright.sync_api import sync_playwright
+    nb_dir = pathlib.Path(args[0]).resolve() if args else ROOT / "notebooks"
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True)
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="genlab-browser-"))
+    port = free_port()
+    lab = start_lab(nb_dir, port, scratch)
+    failures = 0
+    notebooks = sorted(nb_dir.glob("*.ipynb"))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for path in notebooks:
+                try:
+                    problems = check(page, port, path)
+                except Exception as e:  # a timeout is a failure of this notebook, not of the script
+                    problems = [f"{type(e).__name__}: {e}"]
+                for problem in problems:
+                    print(f"FAIL {path.name}: {problem}", file=sys.stderr)
+                failures += bool(problems)
+            browser.close()
+    finally:
+        stop(lab)
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"browser check: {len(notebooks) - failures} passed, {failures} failed (screenshots in {OUT})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
