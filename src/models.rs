@@ -4,7 +4,7 @@
 //! `…Net` aliases are the built modules with their weights. The `build_*` functions apply the
 //! Keras settings dfdx does not default to. Shapes are channels-first, `(batch, C, H, W)`.
 
-use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Reshape, Same, UpSampling2D, Valid};
+use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid};
 use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, ReLU, Tanh};
 use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt};
 use dfdx::prelude::*;
@@ -19,14 +19,27 @@ pub const NOISE_DIM: usize = 100;
 /// generator.add(Dense(128*7*7, input_dim=100, activation=LeakyReLU(0.2)))  -> Dense, LeakyRelu<20>
 /// generator.add(BatchNormalization())                                      -> BatchNorm1D<6272>
 /// generator.add(Reshape((7, 7, 128)))                                      -> Reshape<128, 7, 7>
-/// generator.add(UpSampling2D())                                            -> UpSampling2D<14>
-/// generator.add(Conv2D(64, kernel_size=5, padding='same'))                 -> Conv2d<128, 64, 5, 1, Same, 14>
+/// generator.add(UpSampling2D())                                            -> UpSampleConv2d<128, 64, 5, 14>
+/// generator.add(Conv2D(64, kernel_size=5, padding='same'))                 ->   (the two lines as one layer)
 /// generator.add(BatchNormalization())                                      -> BatchNorm2D<64>
 /// generator.add(Activation(LeakyReLU(0.2)))                                -> LeakyRelu<20>
-/// generator.add(UpSampling2D())                                            -> UpSampling2D<28>
-/// generator.add(Conv2D(1, kernel_size=5, padding='same', activation='tanh')) -> Conv2d<64, 1, 5, 1, Same, 28>, Tanh
+/// generator.add(UpSampling2D())                                            -> UpSampleConv2d<64, 1, 5, 28>
+/// generator.add(Conv2D(1, kernel_size=5, padding='same', activation='tanh')) ->   (the two lines as one layer), Tanh
 /// ```
+///
+/// Each `UpSampling2D()` + `Conv2D(.., padding='same')` pair is one [`UpSampleConv2d`]: the same
+/// function and the same 5x5 weights, computed on the small image with 2.8x fewer operations.
+/// [`UnfusedGenerator`] spells the pairs out as two layers each and computes the same images.
 pub type Generator = (
+    (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
+    Reshape<128, 7, 7>,
+    (UpSampleConv2d<128, 64, 5, 14>, BatchNorm2D<64>, LeakyRelu<20>),
+    (UpSampleConv2d<64, 1, 5, 28>, Tanh),
+);
+
+/// The generator exactly as the lecture writes it, one type per Keras line (upsampling and
+/// convolution separate); same parameters and function as [`Generator`], slower.
+pub type UnfusedGenerator = (
     (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
     Reshape<128, 7, 7>,
     (UpSampling2D<14>, Conv2d<128, 64, 5, 1, Same, 14>, BatchNorm2D<64>, LeakyRelu<20>),
@@ -121,7 +134,7 @@ fn keras_batch_norm_2d<const C: usize>(bn: &mut modules::BatchNorm2D<C, f32, Cpu
 pub fn build_generator(dev: &Cpu) -> GeneratorNet {
     let mut g = dev.build_module::<Generator, f32>();
     keras_batch_norm_1d(&mut g.0 .2);
-    keras_batch_norm_2d(&mut g.2 .2);
+    keras_batch_norm_2d(&mut g.2 .1);
     g
 }
 

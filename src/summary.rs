@@ -140,14 +140,14 @@ pub fn thousands(n: usize) -> String {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rule = "━".repeat(72);
+        let rule = "━".repeat(82);
         writeln!(f, "Model: \"{}\"  (shapes are channels-first: (batch, C, H, W))", self.name)?;
         writeln!(f, "{rule}")?;
-        writeln!(f, "{:<34}{:<26}{:>12}", "Layer (type)", "Output Shape", "Param #")?;
+        writeln!(f, "{:<44}{:<26}{:>12}", "Layer (type)", "Output Shape", "Param #")?;
         writeln!(f, "{rule}")?;
         for row in &self.rows {
             let layer = format!("{} ({})", row.name, row.class);
-            writeln!(f, "{layer:<34}{:<26}{:>12}", shape_text(&row.output_shape), thousands(row.params()))?;
+            writeln!(f, "{layer:<44}{:<26}{:>12}", shape_text(&row.output_shape), thousands(row.params()))?;
         }
         writeln!(f, "{rule}")?;
         writeln!(f, " Total params: {}", thousands(self.total_params()))?;

@@ -271,3 +271,46 @@ fn upsampling_gradient_sums_the_four_copies() {
         }
     }
 }
+
+macro_rules! upconv_case {
+    ($name:ident, $c:literal, $f:literal, $k:literal, $h:literal, $o:literal) => {
+        #[test]
+        fn $name() {
+            use genlab::layers::UpSampleConv2d;
+            let dev = dev();
+            let mut fused = dev.build_module::<UpSampleConv2d<$c, $f, $k, $o>, f32>();
+            fused.conv.bias = dev.sample_normal();
+            let plain = fused.conv.clone();
+            let x = random_image::<$c, $h>(&dev, 3, 11);
+            let r = random_image::<$f, $o>(&dev, 3, 12);
+            let reference = plain.forward(UpSampling2D::<$o>.forward(x.clone()));
+            let got = fused.forward(x.clone());
+            let want: Vec<f64> = reference.as_vec().iter().map(|v| *v as f64).collect();
+            assert!(rel_err(&got.as_vec(), &want) <= 1e-5, "forward");
+            let g_ref = (plain.forward(UpSampling2D::<$o>.forward(x.leaky_trace())) * r.clone())
+                .sum()
+                .backward();
+            let g_got = (fused.forward(x.leaky_trace()) * r.clone()).sum().backward();
+            let as64 = |v: Vec<f32>| v.into_iter().map(|v| v as f64).collect::<Vec<_>>();
+            assert!(
+                rel_err(&g_got.get(&x).as_vec(), &as64(g_ref.get(&x).as_vec())) <= 1e-5,
+                "input gradient"
+            );
+            assert!(
+                rel_err(
+                    &g_got.get(&fused.conv.weight).as_vec(),
+                    &as64(g_ref.get(&plain.weight).as_vec())
+                ) <= 1e-5,
+                "weight gradient"
+            );
+            assert!(
+                rel_err(&g_got.get(&fused.conv.bias).as_vec(), &as64(g_ref.get(&plain.bias).as_vec())) <= 1e-5,
+                "bias gradient"
+            );
+        }
+    };
+}
+
+upconv_case!(upsample_conv_k5_equals_upsampling_then_conv, 3, 4, 5, 7, 14);
+upconv_case!(upsample_conv_k3_equals_upsampling_then_conv, 2, 3, 3, 5, 10);
+upconv_case!(upsample_conv_lecture_last_layer, 4, 1, 5, 14, 28);

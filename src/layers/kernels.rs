@@ -259,3 +259,122 @@ pub fn conv_input_grad(gt: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeometry) 
     col2im(&dcols, gx, g);
     give_back(dcols);
 }
+
+/// How a nearest-neighbour 2x upsampling followed by a stride-1 'same' convolution with a
+/// `kernel x kernel` filter maps onto the small image: output pixel `2i + r` reads small-image
+/// rows `i + d` with `d = floor((r + ky - pad) / 2)`, so each of the four output phases `(r, s)`
+/// is a small convolution over offsets `lo..=hi` with summed filter taps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpConvTaps {
+    /// Kernel size of the original convolution (odd).
+    pub kernel: usize,
+    /// Its 'same' padding before the image, `(kernel - 1) / 2`.
+    pub pad: usize,
+    /// Smallest small-image offset any phase reads (negative or zero).
+    pub lo: isize,
+    /// Number of offsets, `hi - lo + 1`: the phase kernels are `taps x taps`.
+    pub taps: usize,
+}
+
+impl UpConvTaps {
+    /// Taps for a `kernel x kernel` 'same' convolution after 2x upsampling.
+    pub const fn new(kernel: usize) -> UpConvTaps {
+        let pad = (kernel - 1) / 2;
+        let lo = (-(pad as isize)).div_euclid(2);
+        let hi = ((1 + kernel - 1) as isize - pad as isize).div_euclid(2);
+        UpConvTaps {
+            kernel,
+            pad,
+            lo,
+            taps: (hi - lo + 1) as usize,
+        }
+    }
+
+    /// The phase-kernel index that original tap `k` of phase `r` lands on.
+    pub fn index(&self, r: usize, k: usize) -> usize {
+        ((r + k) as isize - self.pad as isize).div_euclid(2) as usize - self.lo as usize
+    }
+
+    /// Folds `w` (filters, c_in, kernel, kernel) into the four phase kernels, stacked as
+    /// (4 * filters, c_in * taps * taps) with phase `2r + s` major.
+    pub fn fold_weights(&self, w: &[f32], filters: usize, c_in: usize, out: &mut [f32]) {
+        let (k, t) = (self.kernel, self.taps);
+        out.fill(0.0);
+        for phase in 0..4 {
+            let (r, s) = (phase / 2, phase % 2);
+            for f in 0..filters {
+                for c in 0..c_in {
+                    let src = &w[(f * c_in + c) * k * k..][..k * k];
+                    let dst = &mut out[((phase * filters + f) * c_in + c) * t * t..][..t * t];
+                    for ky in 0..k {
+                        let ty = self.index(r, ky);
+                        for kx in 0..k {
+                            dst[ty * t + self.index(s, kx)] += src[ky * k + kx];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of [`UpConvTaps::fold_weights`]: adds the stacked phase-kernel gradient
+    /// `g_stack` onto the original kernel's gradient `gw`.
+    pub fn unfold_grad(&self, g_stack: &[f32], filters: usize, c_in: usize, gw: &mut [f32]) {
+        let (k, t) = (self.kernel, self.taps);
+        for phase in 0..4 {
+            let (r, s) = (phase / 2, phase % 2);
+            for f in 0..filters {
+                for c in 0..c_in {
+                    let src = &g_stack[((phase * filters + f) * c_in + c) * t * t..][..t * t];
+                    let dst = &mut gw[(f * c_in + c) * k * k..][..k * k];
+                    for ky in 0..k {
+                        let ty = self.index(r, ky);
+                        for kx in 0..k {
+                            dst[ky * k + kx] += src[ty * t + self.index(s, kx)];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Interleaves the four phase outputs `by_phase` (4 * filters, batch * h * h) into
+/// `out` (batch, filters, 2h, 2h), adding the bias.
+pub fn interleave_phases(by_phase: &[f32], bias: &[f32], out: &mut [f32], batch: usize, filters: usize, h: usize) {
+    let (l, n, o) = (h * h, batch * h * h, 2 * h);
+    out.par_chunks_mut(o * o).enumerate().for_each(|(bf, dst)| {
+        let (b, f) = (bf / filters, bf % filters);
+        for phase in 0..4 {
+            let (r, s) = (phase / 2, phase % 2);
+            let src = &by_phase[(phase * filters + f) * n + b * l..][..l];
+            for i in 0..h {
+                let row = &mut dst[(2 * i + r) * o..][..o];
+                for j in 0..h {
+                    row[2 * j + s] = src[i * h + j] + bias[f];
+                }
+            }
+        }
+    });
+}
+
+/// The adjoint of [`interleave_phases`] without the bias: regroups `gout` (batch, filters, 2h, 2h)
+/// into (4 * filters, batch * h * h) in a scratch buffer.
+pub fn split_phases(gout: &[f32], batch: usize, filters: usize, h: usize) -> Vec<f32> {
+    let (l, n, o) = (h * h, batch * h * h, 2 * h);
+    let mut gt = take_scratch(4 * filters * n);
+    gt.par_chunks_mut(n).enumerate().for_each(|(pf, dst)| {
+        let (phase, f) = (pf / filters, pf % filters);
+        let (r, s) = (phase / 2, phase % 2);
+        for b in 0..batch {
+            let src = &gout[(b * filters + f) * o * o..][..o * o];
+            let d = &mut dst[b * l..][..l];
+            for i in 0..h {
+                for j in 0..h {
+                    d[i * h + j] = src[(2 * i + r) * o + 2 * j + s];
+                }
+            }
+        }
+    });
+    gt
+}

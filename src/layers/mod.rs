@@ -15,6 +15,7 @@ mod leaky_relu;
 mod max_pool2d;
 mod padding;
 mod reshape;
+mod upsample_conv2d;
 mod upsampling;
 
 pub use conv2d::Conv2d;
@@ -27,4 +28,5 @@ pub use leaky_relu::LeakyRelu;
 pub use max_pool2d::MaxPool2d;
 pub use padding::{output_size, padding_before, Padding, Same, Valid};
 pub use reshape::{Flatten, Reshape};
+pub use upsample_conv2d::UpSampleConv2d;
 pub use upsampling::UpSampling2D;
