@@ -101,7 +101,6 @@ impl AutoencoderCore {
             return Err(Error::InvalidArgument("batch_size and train_images must be at least 1".into()));
         }
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
-        dev.enable_cache();
         let net = build_autoencoder(&dev);
         let grads = Some(net.alloc_grads());
         Ok(AutoencoderCore {

@@ -124,7 +124,6 @@ impl GanCore {
             ));
         }
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
-        dev.enable_cache();
         let generator = build_generator(&dev);
         let discriminator = build_discriminator(&dev);
         let grads_g = Some(generator.alloc_grads());
