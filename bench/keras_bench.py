@@ -121,7 +121,7 @@ def main():
         ae.train_on_batch(batch, batch)
         ae_times.append(time.perf_counter() - t)
     g, a = statistics.median(gan_times), statistics.median(ae_times)
-    print(f"Keras {tf.__version__} ({THREADS} threads): GAN iteration median {g:.4f} s, AE step median {a:.4f} s")
+    print(f"TensorFlow {tf.__version__} ({THREADS} threads): GAN iteration median {g:.4f} s, AE step median {a:.4f} s")
     print(f"keras_gan_iter_s={g:.4f} keras_ae_step_s={a:.4f}")
 
 

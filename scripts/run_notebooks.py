@@ -5,6 +5,7 @@ error output, panic, returned error or missing figure. Executed copies go to tar
 Usage: python scripts/run_notebooks.py [NOTEBOOK ...]
 Short runs: the test command sets GENLAB_GAN_ITERATIONS, GENLAB_AE_EPOCHS, GENLAB_AE_MORE_EPOCHS.
 """
+import os
 import pathlib
 import re
 import sys
@@ -49,7 +50,8 @@ def run(path):
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     started = time.time()
-    client.execute()
+    # As JupyterLab does: the kernel learns which notebook it runs (a build directory per notebook).
+    client.execute(env={**os.environ, "JPY_SESSION_NAME": str(path)})
     total = time.time() - started
     OUT.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, OUT / path.name)

@@ -39,6 +39,23 @@ if ! .venv/bin/jupyter kernelspec list 2>/dev/null | grep -q '^ *rust '; then
   step "registering the Rust kernel"
   evcxr_jupyter --install
 fi
+# A persistent build directory per notebook: JupyterLab names the notebook in JPY_SESSION_NAME, and
+# the kernel builds in /tmp/genlab-evcxr-<uid>/<hash of it>, so a second kernel start reuses the
+# compiled crates. flock keeps two kernels of one notebook apart (the second gets a fresh dir).
+spec="$(.venv/bin/jupyter kernelspec list --json | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["kernelspecs"]["rust"]["resource_dir"])')/kernel.json"
+if ! grep -q genlab-evcxr "$spec"; then
+  step "giving the Rust kernel a persistent build directory per notebook"
+  .venv/bin/python - "$spec" "$(command -v evcxr_jupyter)" <<'PY'
+import json, sys
+spec, evcxr = sys.argv[1], sys.argv[2]
+k = json.load(open(spec))
+script = ('d="${TMPDIR:-/tmp}/genlab-evcxr-$(id -u)/$(printf %s "${JPY_SESSION_NAME:-default}" | md5sum | cut -c1-16)"; '
+          'mkdir -p "$d"; exec 9>"$d.lock"; if flock -n 9; then export EVCXR_TMPDIR="$d"; fi; '
+          'exec "$0" --control_file "$1"')
+k["argv"] = ["sh", "-c", script, evcxr, "{connection_file}"]
+json.dump(k, open(spec, "w"), indent=2)
+PY
+fi
 
 # 3. MNIST, through genlab's own checksummed fetch ($GENLAB_MNIST_MIRROR may name a local mirror).
 cargo build --release --locked --quiet
