@@ -292,7 +292,7 @@ impl UpConvTaps {
 
     /// The phase-kernel index that original tap `k` of phase `r` lands on.
     pub fn index(&self, r: usize, k: usize) -> usize {
-        ((r + k) as isize - self.pad as isize).div_euclid(2) as usize - self.lo as usize
+        (((r + k) as isize - self.pad as isize).div_euclid(2) - self.lo) as usize
     }
 
     /// Folds `w` (filters, c_in, kernel, kernel) into the four phase kernels, stacked as
