@@ -17,6 +17,18 @@ pub const DATA_ENV: &str = "GENLAB_DATA";
 /// A batch of single-channel 28x28 images, `(batch, 1, 28, 28)`.
 pub type ImageBatch<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Cpu, T>;
 
+/// A `(n, 1, 28, 28)` tensor of `pixels` (784 values per image), or an error naming the length
+/// when the values are not whole images.
+pub fn image_batch(dev: &Cpu, pixels: &[f32]) -> Result<ImageBatch> {
+    if pixels.is_empty() || pixels.len() % PIXELS != 0 {
+        return Err(Error::InvalidArgument(format!(
+            "expected whole 28x28 images (784 values each), got {} values",
+            pixels.len()
+        )));
+    }
+    Ok(dev.tensor_from_vec(pixels.to_vec(), (pixels.len() / PIXELS, Const, Const, Const)))
+}
+
 /// The data directory: `$GENLAB_DATA` if set, else `data/mnist` in the genlab checkout.
 pub fn data_dir() -> PathBuf {
     match std::env::var_os(DATA_ENV) {

@@ -1,7 +1,7 @@
 //! What each figure draws and how, on any plotters backend, at any scale.
 
 use super::activations::draw_activations;
-use super::images::{Images, IMAGE_SIDE};
+use super::images::Images;
 use super::losses::{draw_losses, Curves};
 use crate::error::{Error, Result};
 use plotters::prelude::*;
@@ -109,6 +109,18 @@ fn fig_err<E: std::fmt::Display>(e: E) -> Error {
     Error::Figure(e.to_string())
 }
 
+/// Draws `title` centred in the title band; returns the canvas width.
+fn draw_title<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>, title: &str, size: f64, s: f64) -> Result<u32> {
+    let (w, _) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
+        centered(size, s),
+    ))
+    .map_err(fig_err)?;
+    Ok(w)
+}
+
 /// Draws `plot` on `backend` at scale `s`.
 pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()> {
     ensure_font();
@@ -118,25 +130,13 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
         Plot::Activations => draw_activations(&root, s)?,
         Plot::Losses { curves, title } => draw_losses(&root, curves, title, s)?,
         Plot::Grid { images, title } => {
-            let (w, _) = root.dim_in_pixel();
-            root.draw(&Text::new(
-                title.clone(),
-                (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
-                centered(20.0, s),
-            ))
-            .map_err(fig_err)?;
+            let w = draw_title(&root, title, 20.0, s)?;
             let (px, gap) = (scaled(GRID_PX, s), scaled(GRID_GAP, s));
             let (gw, _) = images.grid_size(px, gap);
             images.draw(&root, ((w as i32 - gw as i32) / 2, scaled(TITLE, s) as i32), px, gap)?;
         }
         Plot::Progression { panels, columns, title } => {
-            let (w, _) = root.dim_in_pixel();
-            root.draw(&Text::new(
-                title.clone(),
-                (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
-                centered(22.0, s),
-            ))
-            .map_err(fig_err)?;
+            draw_title(&root, title, 22.0, s)?;
             let (pw, ph) = panel_size(panels, s);
             let m = scaled(MARGIN, s);
             let (px, gap) = (scaled(SHEET_PX, s), scaled(SHEET_GAP, s));
@@ -158,13 +158,7 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
             reconstructions,
             title,
         } => {
-            let (w, _) = root.dim_in_pixel();
-            root.draw(&Text::new(
-                title.clone(),
-                (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
-                centered(20.0, s),
-            ))
-            .map_err(fig_err)?;
+            draw_title(&root, title, 20.0, s)?;
             let (px, gap) = (scaled(GRID_PX, s), scaled(GRID_GAP * 2, s));
             let (_, gh) = originals.grid_size(px, gap);
             let x = (scaled(ROW_LABEL, s) + scaled(MARGIN, s)) as i32;
@@ -184,6 +178,5 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
         }
     }
     root.present().map_err(fig_err)?;
-    let _ = IMAGE_SIDE;
     Ok(())
 }

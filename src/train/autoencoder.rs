@@ -3,7 +3,7 @@
 use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
 use super::progress::{Progress, StopFlag};
 use super::Outcome;
-use crate::data::{ImageBatch, Mnist, Scaling, Split, PIXELS};
+use crate::data::{image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
 use crate::models::{build_autoencoder, AutoencoderNet};
@@ -258,15 +258,7 @@ impl AutoencoderCore {
     ///
     /// Keras equivalent: `autoencoder.predict(images)`.
     pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
-        if images.is_empty() || images.len() % PIXELS != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "expected whole 28x28 images, got {} values",
-                images.len()
-            )));
-        }
-        let x: ImageBatch = self
-            .dev
-            .tensor_from_vec(images.to_vec(), (images.len() / PIXELS, Const, Const, Const));
+        let x = image_batch(&self.dev, images)?;
         Ok(self.net.try_forward(x)?.sigmoid().as_vec())
     }
 }
@@ -293,15 +285,7 @@ impl AutoencoderEngine for AutoencoderCore {
         AutoencoderCore::fit_steps(self, steps)
     }
     fn train_step(&mut self, images: &[f32]) -> Result<f32> {
-        if images.is_empty() || images.len() % PIXELS != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "expected whole 28x28 images, got {} values",
-                images.len()
-            )));
-        }
-        let x: ImageBatch = self
-            .dev
-            .tensor_from_vec(images.to_vec(), (images.len() / PIXELS, Const, Const, Const));
+        let x = image_batch(&self.dev, images)?;
         AutoencoderCore::train_step(self, x)
     }
     fn evaluate(&self, split: &Split) -> Result<f32> {

@@ -3,7 +3,7 @@
 use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
 use super::progress::{Progress, StopFlag};
 use super::Outcome;
-use crate::data::{Mnist, Scaling};
+use crate::data::{image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
 use crate::layers::{FrozenForward, Reseed};
@@ -283,15 +283,7 @@ impl GanCore {
 
     /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
     pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
-        if images.is_empty() || images.len() % 784 != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "expected whole 28x28 images, got {} values",
-                images.len()
-            )));
-        }
-        let x = self
-            .dev
-            .tensor_from_vec(images.to_vec(), (images.len() / 784, Const::<1>, Const::<28>, Const::<28>));
+        let x = image_batch(&self.dev, images)?;
         Ok(self.discriminator.try_forward(x)?.sigmoid().as_vec())
     }
 }
