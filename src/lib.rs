@@ -20,6 +20,7 @@ pub mod data;
 mod error;
 pub mod figures;
 pub mod layers;
+mod memory;
 pub mod models;
 pub mod optim;
 pub mod report;

@@ -123,6 +123,7 @@ impl GanCore {
                 "batch_size, snapshot_every and snapshot_images must be at least 1".into(),
             ));
         }
+        crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
         let generator = build_generator(&dev);
         let discriminator = build_discriminator(&dev);
