@@ -19,6 +19,7 @@
 pub mod data;
 mod error;
 pub mod figures;
+pub mod judge;
 pub mod layers;
 mod memory;
 pub mod models;

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use genlab::data::{data_dir, fetch_mnist, Mirror, Mnist, Scaling};
+use genlab::judge::{DigitClassifier, CLASSIFIER_FILE};
 use genlab::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
 use genlab::train::CHECKPOINT_FILE;
 use genlab::{summaries, Autoencoder, AutoencoderConfig, Error, Figure, Gan, GanConfig, Outcome, StopFlag};
@@ -74,6 +75,27 @@ enum Command {
         #[arg(long, conflicts_with_all = ["out", "seed", "batch", "train_images"])]
         resume: Option<PathBuf>,
     },
+    /// Train the digit classifier that judges generated samples, save it into the data directory and print its test accuracy.
+    ///
+    /// Example: genlab classifier --epochs 3
+    Classifier {
+        /// Training epochs.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+        epochs: u64,
+    },
+    /// Score a GAN run's generator with the digit classifier (trained on first use).
+    ///
+    /// Generates --samples digits; prints the digit histogram and, last, `confident=<share>
+    /// min_class=<share> fid=<value>` (share labelled with probability >= 0.9, smallest digit share,
+    /// Frechet distance between classifier features of real test images and of the samples).
+    /// Example: genlab score runs/gan
+    Score {
+        /// A run directory (or its checkpoint.safetensors).
+        run: PathBuf,
+        /// Number of generated digits to judge.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..))]
+        samples: u64,
+    },
     /// Draw the lecture's activation-functions slide as PNG and SVG into --out.
     ///
     /// Example: genlab activations --out slides
@@ -133,6 +155,8 @@ fn main() -> ExitCode {
             out,
             resume,
         } => run_autoencoder(epochs, batch as usize, seed, train_images.map(|n| n as usize), out, resume),
+        Command::Classifier { epochs } => train_classifier(epochs),
+        Command::Score { run, samples } => score(&run, samples as usize),
         Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
             Figure::activations().save_png(out.join("activations.png"), 2.0)?;
             Figure::activations().save_svg(out.join("activations.svg"))?;
@@ -403,4 +427,31 @@ fn run_autoencoder(
         last(&h.test_loss)
     );
     Ok(outcome)
+}
+
+fn train_classifier(epochs: u64) -> genlab::Result<Outcome> {
+    let mnist = Mnist::load()?;
+    let judge = DigitClassifier::train(&mnist, epochs, mnist.train.len(), 0, 100)?;
+    let path = data_dir().join(CLASSIFIER_FILE);
+    judge.save(&path)?;
+    println!("saved {}", path.display());
+    println!("test_accuracy={:.4}", judge.accuracy(&mnist.test)?);
+    Ok(Outcome::Finished)
+}
+
+fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
+    let dir = if run.is_file() {
+        run.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        run.to_path_buf()
+    };
+    resumable(&dir)?;
+    let gan = Gan::resume(&dir)?;
+    let mnist = gan.mnist();
+    let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
+    let reference: Vec<usize> = (0..samples.min(mnist.test.len())).collect();
+    let result = judge.score(&gan.generate(samples, 12345)?, &mnist.test.pixels(&reference, Scaling::Unit))?;
+    println!("{} samples from iteration {} of {}", result.samples, gan.iteration(), dir.display());
+    println!("{result}");
+    Ok(Outcome::Finished)
 }

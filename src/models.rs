@@ -111,6 +111,20 @@ pub type Decoder = (
 /// The lecture's convolutional autoencoder: encoder then decoder.
 pub type Autoencoder = (Encoder, Decoder);
 
+/// A small digit classifier on the same layers, used only as a judge of generated digits
+/// (see [`crate::judge`]); not part of the lecture. Its 128 features before the last layer are
+/// what the Frechet distance compares.
+pub type Classifier = (
+    (Conv2d<1, 32, 3, 1, Same, 28>, ReLU, MaxPool2d<14>),
+    (Conv2d<32, 64, 3, 1, Same, 14>, ReLU, MaxPool2d<7>),
+    Flatten<3136>,
+    (Dense<3136, 128>, ReLU),
+    Dense<128, 10>,
+);
+
+/// Built classifier.
+pub type ClassifierNet = <Classifier as BuildOnDevice<Cpu, f32>>::Built;
+
 /// Built generator (weights included).
 pub type GeneratorNet = <Generator as BuildOnDevice<Cpu, f32>>::Built;
 /// Built discriminator.
@@ -141,6 +155,11 @@ pub fn build_generator(dev: &Cpu) -> GeneratorNet {
 /// Builds the discriminator with Keras' initialisation.
 pub fn build_discriminator(dev: &Cpu) -> DiscriminatorNet {
     dev.build_module::<Discriminator, f32>()
+}
+
+/// Builds the digit classifier with Keras' initialisation.
+pub fn build_classifier(dev: &Cpu) -> ClassifierNet {
+    dev.build_module::<Classifier, f32>()
 }
 
 /// Builds the autoencoder with Keras' initialisation.

@@ -415,6 +415,10 @@ impl Gan {
     pub fn discriminator(&self) -> &DiscriminatorNet {
         &self.engine.core().discriminator
     }
+    /// The data it trains on.
+    pub fn mnist(&self) -> &Arc<Mnist> {
+        &self.engine.core().mnist
+    }
     /// The flag that stops training after the current iteration.
     pub fn stop_flag(&self) -> StopFlag {
         self.engine.core().stop.clone()
