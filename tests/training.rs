@@ -164,3 +164,36 @@ fn invalid_settings_are_errors_not_panics() {
     assert!(ae.reconstruct(&[0.0; 100]).is_err());
     assert!(ae.reconstruct_test(&[10_000]).is_err());
 }
+
+#[test]
+fn a_denoising_autoencoder_cleans_noisy_digits() {
+    let mnist = common::mnist();
+    let mut ae = Autoencoder::with_data(
+        AutoencoderConfig {
+            noise_factor: 0.5,
+            ..ae_config(3, None)
+        },
+        mnist.clone(),
+    )
+    .unwrap();
+    let before = ae.evaluate(&mnist.test).unwrap();
+    ae.fit_steps(80).unwrap();
+    let after = ae.evaluate(&mnist.test).unwrap();
+    assert!(after < before - 0.15, "noisy-to-clean test BCE should fall: {before} -> {after}");
+    let fig = ae.denoise_figure(4, 0.5, 1).unwrap();
+    assert!(fig.to_svg().unwrap().contains("cleaned"));
+}
+
+#[test]
+fn a_latent_walk_runs_between_two_noise_vectors() {
+    let gan = Gan::with_data(gan_config(2, None), common::mnist()).unwrap();
+    let walk = gan.latent_walk(2, 5, 7).unwrap();
+    assert_eq!(walk.len(), 2 * 5 * 784);
+    let again = gan.latent_walk(2, 5, 7).unwrap();
+    assert_eq!(walk, again, "seeded");
+    // consecutive steps differ less than the two ends of a walk
+    let diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>();
+    let img = |k: usize| &walk[k * 784..(k + 1) * 784];
+    assert!(diff(img(0), img(1)) < diff(img(0), img(4)));
+    assert!(gan.latent_walk(0, 5, 7).is_err() && gan.generate_from(&[0.0; 99]).is_err());
+}

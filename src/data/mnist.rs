@@ -29,6 +29,15 @@ pub fn image_batch(dev: &Cpu, pixels: &[f32]) -> Result<ImageBatch> {
     Ok(dev.tensor_from_vec(pixels.to_vec(), (pixels.len() / PIXELS, Const, Const, Const)))
 }
 
+/// Adds Gaussian noise of standard deviation `factor` to images in `[0, 1]` and clips back to
+/// `[0, 1]`, as the Keras blog's denoising autoencoder does (`noise_factor = 0.5`).
+pub fn add_noise(pixels: &mut [f32], factor: f32, rng: &mut impl Rng) {
+    for v in pixels {
+        let n: f32 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+        *v = (*v + factor * n).clamp(0.0, 1.0);
+    }
+}
+
 /// The data directory: `$GENLAB_DATA` if set, else `data/mnist` in the genlab checkout.
 pub fn data_dir() -> PathBuf {
     match std::env::var_os(DATA_ENV) {

@@ -34,9 +34,8 @@ pub enum Plot {
         columns: usize,
         title: String,
     },
-    Reconstructions {
-        originals: Images,
-        reconstructions: Images,
+    Rows {
+        rows: Vec<(String, Images)>,
         title: String,
     },
     Losses {
@@ -75,9 +74,10 @@ impl Plot {
                 let rows = panels.len().div_ceil(*columns) as u32;
                 (cols * pw + (cols + 1) * MARGIN, TITLE + rows * ph + rows * MARGIN)
             }
-            Plot::Reconstructions { originals, .. } => {
-                let (w, h) = originals.grid_size(GRID_PX, GRID_GAP * 2);
-                (ROW_LABEL + w + 2 * MARGIN, TITLE + 2 * h + 3 * MARGIN)
+            Plot::Rows { rows, .. } => {
+                let (w, h) = rows[0].1.grid_size(GRID_PX, GRID_GAP * 2);
+                let n = rows.len() as u32;
+                (ROW_LABEL + w + 2 * MARGIN, TITLE + n * h + (n + 1) * MARGIN)
             }
         }
     }
@@ -153,26 +153,23 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
                 images.draw(&root, (x, y + scaled(LABEL, s) as i32), px, gap)?;
             }
         }
-        Plot::Reconstructions {
-            originals,
-            reconstructions,
-            title,
-        } => {
+        Plot::Rows { rows, title } => {
             draw_title(&root, title, 20.0, s)?;
             let (px, gap) = (scaled(GRID_PX, s), scaled(GRID_GAP * 2, s));
-            let (_, gh) = originals.grid_size(px, gap);
+            let (_, gh) = rows[0].1.grid_size(px, gap);
             let x = (scaled(ROW_LABEL, s) + scaled(MARGIN, s)) as i32;
-            for (row, (label, images)) in [("test images", originals), ("reconstructions", reconstructions)]
-                .into_iter()
-                .enumerate()
-            {
+            for (row, (label, images)) in rows.iter().enumerate() {
                 let y = (scaled(TITLE, s) + row as u32 * (gh + scaled(MARGIN, s))) as i32;
                 let label_style = text_style(16.0, s).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Right,
                     plotters::style::text_anchor::VPos::Center,
                 ));
-                root.draw(&Text::new(label, (x - scaled(MARGIN, s) as i32, y + gh as i32 / 2), label_style))
-                    .map_err(fig_err)?;
+                root.draw(&Text::new(
+                    label.clone(),
+                    (x - scaled(MARGIN, s) as i32, y + gh as i32 / 2),
+                    label_style,
+                ))
+                .map_err(fig_err)?;
                 images.draw(&root, (x, y), px, gap)?;
             }
         }

@@ -81,19 +81,29 @@ impl Figure {
 
     /// Originals on top, reconstructions below, as on the lecture's autoencoder slides.
     pub fn reconstructions(originals: &[f32], reconstructions: &[f32], range: PixelRange, title: &str) -> Result<Figure> {
-        if originals.len() != reconstructions.len() {
+        Figure::image_rows(&[("test images", originals), ("reconstructions", reconstructions)], range, title)
+    }
+
+    /// Labelled rows of images (equal counts), e.g. noisy / cleaned / original.
+    pub fn image_rows(rows: &[(&str, &[f32])], range: PixelRange, title: &str) -> Result<Figure> {
+        let first = rows
+            .first()
+            .ok_or_else(|| Error::InvalidArgument("at least one row of images is needed".into()))?;
+        if let Some((label, values)) = rows.iter().find(|(_, v)| v.len() != first.1.len()) {
             return Err(Error::InvalidArgument(format!(
-                "{} original values but {} reconstructed ones",
-                originals.len(),
-                reconstructions.len()
+                "row `{label}` has {} values, row `{}` has {}: rows must hold the same number of images",
+                values.len(),
+                first.0,
+                first.1.len()
             )));
         }
-        let n = originals.len() / IMAGE_SIDE.pow(2);
-        let originals = images::Images::new(originals, range, n)?;
-        let reconstructions = images::Images::new(reconstructions, range, n)?;
-        Ok(Figure::new(Plot::Reconstructions {
-            originals,
-            reconstructions,
+        let n = first.1.len() / IMAGE_SIDE.pow(2);
+        let rows = rows
+            .iter()
+            .map(|(label, values)| Ok((label.to_string(), images::Images::new(values, range, n)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Figure::new(Plot::Rows {
+            rows,
             title: title.to_string(),
         }))
     }

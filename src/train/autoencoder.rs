@@ -3,7 +3,7 @@
 use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
 use super::progress::{Progress, StopFlag};
 use super::Outcome;
-use crate::data::{image_batch, ImageBatch, Mnist, Scaling, Split};
+use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
 use crate::models::{build_autoencoder, AutoencoderNet};
@@ -34,6 +34,10 @@ pub struct AutoencoderConfig {
     /// Train on only the first this many training images (quick experiments); `None`: all 60,000.
     #[serde(default)]
     pub train_images: Option<usize>,
+    /// Denoising: inputs get Gaussian noise of this standard deviation (clipped to `[0, 1]`)
+    /// and the target is the clean image; 0 trains the lecture's plain autoencoder.
+    #[serde(default)]
+    pub noise_factor: f32,
 }
 
 impl Default for AutoencoderConfig {
@@ -46,6 +50,7 @@ impl Default for AutoencoderConfig {
             run_dir: None,
             progress_bar: false,
             train_images: None,
+            noise_factor: 0.0,
         }
     }
 }
@@ -191,8 +196,10 @@ impl AutoencoderCore {
             let b = self.config.batch_size;
             let start = self.step_in_epoch as usize * b;
             let indices = &order[start..(start + b).min(order.len())];
-            let x = self.mnist.train.batch(&self.dev, indices, Scaling::Unit);
-            let loss = self.train_step(x)?;
+            let clean = self.mnist.train.pixels(indices, Scaling::Unit);
+            let global_step = self.epoch * per_epoch + self.step_in_epoch;
+            let noisy = self.noisy(&clean, global_step);
+            let loss = self.train_step(image_batch(&self.dev, &noisy)?, image_batch(&self.dev, &clean)?)?;
             self.epoch_loss_sum += loss as f64 * indices.len() as f64;
             self.epoch_images += indices.len() as u64;
             self.step_in_epoch += 1;
@@ -230,11 +237,25 @@ impl AutoencoderCore {
         Ok((train, test))
     }
 
-    /// One optimiser step on a batch (input and target are the same images); returns the loss.
-    fn train_step(&mut self, x: ImageBatch) -> Result<f32> {
+    /// The input for clean images: themselves, or with noise for a denoising autoencoder (seeded
+    /// by the run seed and `step`).
+    fn noisy(&self, clean: &[f32], step: u64) -> Vec<f32> {
+        let mut x = clean.to_vec();
+        if self.config.noise_factor > 0.0 {
+            add_noise(
+                &mut x,
+                self.config.noise_factor,
+                &mut step_rng(self.config.seed, step, Stream::Noise),
+            );
+        }
+        x
+    }
+
+    /// One optimiser step from `input` towards `target`; returns the loss.
+    fn train_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
         let grads = self.grads.take().expect("gradients are always returned");
-        let logits = self.net.try_forward_mut(x.clone().traced(grads))?;
-        let loss = binary_cross_entropy_with_logits_loss(logits, x);
+        let logits = self.net.try_forward_mut(input.traced(grads))?;
+        let loss = binary_cross_entropy_with_logits_loss(logits, target);
         let value = loss.array();
         let mut grads = loss.try_backward()?;
         self.opt.update(&mut self.net, &mut grads)?;
@@ -247,10 +268,13 @@ impl AutoencoderCore {
     pub fn evaluate(&self, split: &Split) -> Result<f32> {
         let mut sum = 0.0f64;
         let indices: Vec<usize> = (0..split.len()).collect();
-        for chunk in indices.chunks(500) {
-            let x = split.batch(&self.dev, chunk, Scaling::Unit);
-            let logits = self.net.try_forward(x.clone())?;
-            sum += binary_cross_entropy_with_logits_loss(logits, x).array() as f64 * chunk.len() as f64;
+        for (k, chunk) in indices.chunks(500).enumerate() {
+            let clean = split.pixels(chunk, Scaling::Unit);
+            // Fixed evaluation noise (a stream apart from training), so test losses compare.
+            let noisy = self.noisy(&clean, u64::MAX - k as u64);
+            let logits = self.net.try_forward(image_batch(&self.dev, &noisy)?)?;
+            let target = image_batch(&self.dev, &clean)?;
+            sum += binary_cross_entropy_with_logits_loss(logits, target).array() as f64 * chunk.len() as f64;
         }
         Ok((sum / split.len().max(1) as f64) as f32)
     }
@@ -286,8 +310,9 @@ impl AutoencoderEngine for AutoencoderCore {
         AutoencoderCore::fit_steps(self, steps)
     }
     fn train_step(&mut self, images: &[f32]) -> Result<f32> {
-        let x = image_batch(&self.dev, images)?;
-        AutoencoderCore::train_step(self, x)
+        let step = self.epoch * self.steps_per_epoch() + self.step_in_epoch;
+        let input = image_batch(&self.dev, &self.noisy(images, step))?;
+        AutoencoderCore::train_step(self, input, image_batch(&self.dev, images)?)
     }
     fn evaluate(&self, split: &Split) -> Result<f32> {
         AutoencoderCore::evaluate(self, split)
@@ -435,6 +460,25 @@ impl Autoencoder {
         let (originals, reconstructions) = self.reconstruct_test(&indices)?;
         let title = format!("After {} epoch{}", self.epoch(), if self.epoch() == 1 { "" } else { "s" });
         Figure::reconstructions(&originals, &reconstructions, PixelRange::Unit, &title)
+    }
+
+    /// The denoising view (Keras blog): `n` random test images with noise of `noise_factor`
+    /// (top), the autoencoder's output for them (middle) and the clean originals (bottom).
+    pub fn denoise_figure(&self, n: usize, noise_factor: f32, seed: u64) -> Result<Figure> {
+        use rand::Rng;
+        let mut rng = step_rng(seed, 0, Stream::Display);
+        let test = &self.mnist().test;
+        let indices: Vec<usize> = (0..n).map(|_| rng.gen_range(0..test.len())).collect();
+        let originals = test.pixels(&indices, Scaling::Unit);
+        let mut noisy = originals.clone();
+        add_noise(&mut noisy, noise_factor, &mut rng);
+        let cleaned = self.reconstruct(&noisy)?;
+        let title = format!("Denoising after {} epoch{}", self.epoch(), if self.epoch() == 1 { "" } else { "s" });
+        Figure::image_rows(
+            &[("noisy", &noisy), ("cleaned", &cleaned), ("original", &originals)],
+            PixelRange::Unit,
+            &title,
+        )
     }
 
     /// Training and test loss per epoch.

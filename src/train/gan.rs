@@ -282,6 +282,20 @@ impl GanCore {
         Ok(self.generator.try_forward(noise)?.as_vec())
     }
 
+    /// The generator's images for given noise vectors (100 values each).
+    fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
+        if noise.is_empty() || noise.len() % NOISE_DIM != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "noise must be whole vectors of {NOISE_DIM} values, got {}",
+                noise.len()
+            )));
+        }
+        let z = self
+            .dev
+            .tensor_from_vec(noise.to_vec(), (noise.len() / NOISE_DIM, Const::<NOISE_DIM>));
+        Ok(self.generator.try_forward(z)?.as_vec())
+    }
+
     /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
     pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         let x = image_batch(&self.dev, images)?;
@@ -298,6 +312,7 @@ trait GanEngine {
     fn snapshot_images(&self) -> Result<Vec<f32>>;
     fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>>;
     fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>>;
+    fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>>;
     fn save_checkpoint(&self) -> Result<()>;
 }
 
@@ -322,6 +337,9 @@ impl GanEngine for GanCore {
     }
     fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         GanCore::discriminate(self, images)
+    }
+    fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
+        GanCore::generate_from(self, noise)
     }
     fn save_checkpoint(&self) -> Result<()> {
         GanCore::save_checkpoint(self)
@@ -395,6 +413,28 @@ impl Gan {
     pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         self.engine.discriminate(images)
     }
+    /// The generator's images (in `[-1, 1]`) for given noise vectors (100 values each).
+    pub fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
+        self.engine.generate_from(noise)
+    }
+    /// A latent walk: for each of `walks` pairs of noise vectors (drawn with `seed`), `steps`
+    /// images along the straight line from one to the other, row by row (walk-major).
+    pub fn latent_walk(&self, walks: usize, steps: usize, seed: u64) -> Result<Vec<f32>> {
+        if walks == 0 || steps < 2 {
+            return Err(Error::InvalidArgument("a latent walk needs at least one walk of two steps".into()));
+        }
+        let mut rng = step_rng(seed, 0, Stream::Display);
+        let mut noise = Vec::with_capacity(walks * steps * NOISE_DIM);
+        for _ in 0..walks {
+            let a: Vec<f32> = (0..NOISE_DIM).map(|_| StandardNormal.sample(&mut rng)).collect();
+            let b: Vec<f32> = (0..NOISE_DIM).map(|_| StandardNormal.sample(&mut rng)).collect();
+            for t in 0..steps {
+                let alpha = t as f32 / (steps - 1) as f32;
+                noise.extend(a.iter().zip(&b).map(|(x, y)| (1.0 - alpha) * x + alpha * y));
+            }
+        }
+        self.generate_from(&noise)
+    }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {
         self.engine.core().iteration
@@ -467,6 +507,30 @@ impl Gan {
     /// Discriminator (`0.5 * (real + fake)`) and generator losses per iteration.
     pub fn loss_figure(&self) -> Result<Figure> {
         Figure::gan_losses(&self.history().d_loss(), &self.history().g_loss, 50)
+    }
+
+    /// A latent walk as a grid: one walk per row, from one noise vector to another.
+    pub fn latent_walk_figure(&self, walks: usize, steps: usize, seed: u64) -> Result<Figure> {
+        let images = self.latent_walk(walks, steps, seed)?;
+        Figure::sample_grid(
+            &images,
+            PixelRange::Symmetric,
+            steps,
+            "Latent walk: one row per pair of noise vectors",
+        )
+    }
+
+    /// A latent walk as a looping GIF: `walks` digits (in a grid) morphing over `steps` frames.
+    pub fn save_latent_walk_gif(&self, path: impl AsRef<Path>, walks: usize, steps: usize, seed: u64) -> Result<()> {
+        let images = self.latent_walk(walks, steps, seed)?;
+        let cols = (walks as f64).sqrt().ceil() as usize;
+        let frames = (0..steps)
+            .map(|t| {
+                let frame: Vec<f32> = (0..walks).flat_map(|w| images[(w * steps + t) * 784..][..784].to_vec()).collect();
+                Figure::sample_grid(&frame, PixelRange::Symmetric, cols, &format!("Step {} of {steps}", t + 1))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        crate::figures::save_gif(&frames, path, 150, 1.0)
     }
 
     /// Writes every snapshot grid as a looping GIF.
