@@ -18,6 +18,7 @@ echo "== cargo tests done after ${SECONDS} s"
 export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
 export GENLAB_AE_MORE_EPOCHS="${GENLAB_AE_MORE_EPOCHS:-1}"
+export GENLAB_DENOISE_EPOCHS="${GENLAB_DENOISE_EPOCHS:-1}"
 .venv/bin/python scripts/run_notebooks.py
 echo "== notebooks done after ${SECONDS} s"
 
