@@ -247,6 +247,16 @@ fn bench(gan_iters: u64, ae_steps: u64) -> genlab::Result<()> {
             ae.train_step(&batch).map(|_| t.elapsed().as_secs_f64())
         })
         .collect::<genlab::Result<_>>()?;
+    let grid = gan.snapshot_images()?;
+    let grid_times: Vec<f64> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            Figure::sample_grid(&grid, genlab::PixelRange::Symmetric, 5, "Iteration 0")
+                .and_then(|f| f.to_png(1.0))
+                .map(|_| t.elapsed().as_secs_f64())
+        })
+        .collect::<genlab::Result<_>>()?;
+    println!("5x5 sample grid to PNG: median {:.1} ms", 1e3 * median(grid_times));
     let (g, a) = (median(gan_times), median(ae_times));
     println!(
         "GAN iteration (batch 32): median {g:.4} s over {gan_iters}; 4001 iterations ~ {:.1} min",
