@@ -315,10 +315,10 @@ mod tests {
         assert!(frechet_distance(&a, &a, 3).abs() < 1e-6);
         let b: Vec<f32> = a.chunks(3).flat_map(|r| [r[0] + 2.0, r[1], r[2]]).collect();
         assert!((frechet_distance(&a, &b, 3) - 4.0).abs() < 1e-6);
-        // Scaled by 2 in 1-D: (sigma1 - sigma2)^2 = sigma^2.
+        // Scaled by 2 in 1-D: (m1 - m2)^2 + (sigma1 - sigma2)^2 = m^2 + sigma^2.
         let c: Vec<f32> = (0..200).map(|i| (i as f32 * 0.37).sin()).collect();
         let d: Vec<f32> = c.iter().map(|v| 2.0 * v).collect();
-        let (_, s) = mean_cov(&c, 1);
-        assert!((frechet_distance(&c, &d, 1) - s[0]).abs() < 1e-6);
+        let (m, s) = mean_cov(&c, 1);
+        assert!((frechet_distance(&c, &d, 1) - (m[0] * m[0] + s[0])).abs() < 1e-6);
     }
 }
