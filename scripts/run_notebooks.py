@@ -50,7 +50,7 @@ def run(path):
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     started = time.time()
-    # As JupyterLab does: the kernel learns which notebook it runs (a build directory per notebook).
+    # As JupyterLab does: the kernel learns which notebook it runs (its build directory).
     client.execute(env={**os.environ, "JPY_SESSION_NAME": str(path)})
     total = time.time() - started
     OUT.mkdir(parents=True, exist_ok=True)

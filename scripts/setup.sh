@@ -39,18 +39,20 @@ if ! .venv/bin/jupyter kernelspec list 2>/dev/null | grep -q '^ *rust '; then
   step "registering the Rust kernel"
   evcxr_jupyter --install
 fi
-# A persistent build directory per notebook: JupyterLab names the notebook in JPY_SESSION_NAME, and
-# the kernel builds in /tmp/genlab-evcxr-<uid>/<hash of it>, so a second kernel start reuses the
-# compiled crates. flock keeps two kernels of one notebook apart (the second gets a fresh dir).
+# A persistent build directory for the kernel: the first free slot of /tmp/genlab-evcxr-<uid>/slot<N>
+# (flock keeps two running kernels apart), so a second kernel start, of any notebook, reuses the
+# compiled crates. evcxr's own `:cache` is not used: its cached dependency files name the build
+# directory that first compiled them, and once that is gone cargo re-links six crates per cell.
 spec="$(.venv/bin/jupyter kernelspec list --json | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["kernelspecs"]["rust"]["resource_dir"])')/kernel.json"
-if ! grep -q genlab-evcxr "$spec"; then
-  step "giving the Rust kernel a persistent build directory per notebook"
+if ! grep -q genlab-evcxr-slots "$spec"; then
+  step "giving the Rust kernel persistent build directories"
   .venv/bin/python - "$spec" "$(command -v evcxr_jupyter)" <<'PY'
 import json, sys
 spec, evcxr = sys.argv[1], sys.argv[2]
 k = json.load(open(spec))
-script = ('d="${TMPDIR:-/tmp}/genlab-evcxr-$(id -u)/$(printf %s "${JPY_SESSION_NAME:-default}" | md5sum | cut -c1-16)"; '
-          'mkdir -p "$d"; exec 9>"$d.lock"; if flock -n 9; then export EVCXR_TMPDIR="$d"; fi; '
+script = (': genlab-evcxr-slots; b="${TMPDIR:-/tmp}/genlab-evcxr-$(id -u)"; mkdir -p "$b"; '
+          'for i in 0 1 2 3 4 5 6 7; do exec 9>"$b/slot$i.lock"; '
+          'if flock -n 9; then export EVCXR_TMPDIR="$b/slot$i"; mkdir -p "$EVCXR_TMPDIR"; break; fi; done; '
           'exec "$0" --control_file "$1"')
 k["argv"] = ["sh", "-c", script, evcxr, "{connection_file}"]
 json.dump(k, open(spec, "w"), indent=2)
