@@ -24,8 +24,6 @@ from tensorflow.keras.models import Model, Sequential  # noqa: E402
 THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count()))
 tf.config.threading.set_intra_op_parallelism_threads(THREADS)
 tf.config.threading.set_inter_op_parallelism_threads(1)
-GAN_ITERS = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-AE_STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 50
 
 
 def load_images(data_dir):
@@ -87,6 +85,8 @@ def autoencoder_model():
 
 
 def main():
+    gan_iters = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    ae_steps = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     data_dir = pathlib.Path(os.environ.get("GENLAB_DATA", pathlib.Path(__file__).resolve().parent.parent / "data" / "mnist"))
     images = load_images(data_dir)
     x_gan = (images.astype("float32") - 127.5) / 127.5
@@ -106,7 +106,7 @@ def main():
     for _ in range(3):
         gan_iteration()
     gan_times = []
-    for _ in range(GAN_ITERS):
+    for _ in range(gan_iters):
         t = time.perf_counter()
         gan_iteration()
         gan_times.append(time.perf_counter() - t)
@@ -116,7 +116,7 @@ def main():
     for _ in range(5):
         ae.train_on_batch(batch, batch)
     ae_times = []
-    for _ in range(AE_STEPS):
+    for _ in range(ae_steps):
         t = time.perf_counter()
         ae.train_on_batch(batch, batch)
         ae_times.append(time.perf_counter() - t)

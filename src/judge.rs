@@ -137,13 +137,14 @@ impl DigitClassifier {
             confident: confident as f32 / n.max(1) as f32,
             min_class: class_shares.iter().copied().fold(f32::INFINITY, f32::min),
             class_shares,
-            fid: frechet_distance(&real_feats, &feats, 128),
+            // Rounding can take the distance of identical sets a hair below zero.
+            fid: frechet_distance(&real_feats, &feats, 128).max(0.0),
         })
     }
 }
 
 /// How generated digits look to the judge.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SampleScore {
     /// Images scored.
     pub samples: usize,
@@ -166,8 +167,14 @@ impl std::fmt::Display for SampleScore {
             .map(|(d, s)| format!("{d}:{:.1}%", 100.0 * s))
             .collect();
         writeln!(f, "digits: {}", shares.join(" "))?;
-        write!(
-            f,
+        write!(f, "{}", self.summary_line())
+    }
+}
+
+impl SampleScore {
+    /// `confident=<share> min_class=<share> fid=<value>`, the last line of `genlab score`.
+    pub fn summary_line(&self) -> String {
+        format!(
             "confident={:.3} min_class={:.3} fid={:.2}",
             self.confident, self.min_class, self.fid
         )

@@ -1,7 +1,7 @@
 //! The `genlab` command line: the lecture's parts, headless.
 
 use clap::{Parser, Subcommand};
-use genlab::data::{data_dir, fetch_mnist, Mirror, Mnist, Scaling};
+use genlab::data::{data_dir, fetch_mnist, read_idx, Mirror, Mnist, Scaling, IMAGES_MAGIC};
 use genlab::judge::{DigitClassifier, CLASSIFIER_FILE};
 use genlab::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
 use genlab::train::CHECKPOINT_FILE;
@@ -46,8 +46,12 @@ enum Command {
         /// Output directory (created if needed).
         #[arg(long, required_unless_present = "resume")]
         out: Option<PathBuf>,
+        /// At each snapshot, judge this many generated digits with the digit classifier
+        /// (scores.png, scores.csv; the classifier is trained on first use). 0: off.
+        #[arg(long, default_value_t = 0)]
+        judge: u64,
         /// Continue the run in this directory from its last checkpoint.
-        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every"])]
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge"])]
         resume: Option<PathBuf>,
     },
     /// Train the lecture's convolutional autoencoder and write its figures, history, checkpoint and run.json into --out.
@@ -82,6 +86,9 @@ enum Command {
         /// Training epochs.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
         epochs: u64,
+        /// Train on only the first N training images (quick experiments; default: all 60,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        train_images: Option<u64>,
     },
     /// Score a GAN run's generator with the digit classifier (trained on first use).
     ///
@@ -90,7 +97,7 @@ enum Command {
     /// Frechet distance between classifier features of real test images and of the samples).
     /// Example: genlab score runs/gan
     Score {
-        /// A run directory (or its checkpoint.safetensors).
+        /// A run directory (or its checkpoint.safetensors), or an IDX file of 28x28 images.
         run: PathBuf,
         /// Number of generated digits to judge.
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..))]
@@ -144,9 +151,10 @@ fn main() -> ExitCode {
             batch,
             snapshot_every,
             seed,
+            judge,
             out,
             resume,
-        } => run_gan(iterations, batch as usize, snapshot_every, seed, out, resume),
+        } => run_gan(iterations, batch as usize, snapshot_every, seed, judge as usize, out, resume),
         Command::Autoencoder {
             epochs,
             batch,
@@ -155,7 +163,7 @@ fn main() -> ExitCode {
             out,
             resume,
         } => run_autoencoder(epochs, batch as usize, seed, train_images.map(|n| n as usize), out, resume),
-        Command::Classifier { epochs } => train_classifier(epochs),
+        Command::Classifier { epochs, train_images } => train_classifier(epochs, train_images.map(|n| n as usize)),
         Command::Score { run, samples } => score(&run, samples as usize),
         Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
             Figure::activations().save_png(out.join("activations.png"), 2.0)?;
@@ -314,6 +322,7 @@ fn run_gan(
     batch: usize,
     snapshot_every: u64,
     seed: u64,
+    judge_samples: usize,
     out: Option<PathBuf>,
     resume: Option<PathBuf>,
 ) -> genlab::Result<Outcome> {
@@ -338,6 +347,7 @@ fn run_gan(
                 seed,
                 run_dir: Some(dir.clone()),
                 progress_bar: tty,
+                judge_samples,
                 ..GanConfig::default()
             };
             let info = RunInfo {
@@ -439,9 +449,10 @@ fn run_autoencoder(
     Ok(outcome)
 }
 
-fn train_classifier(epochs: u64) -> genlab::Result<Outcome> {
+fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Result<Outcome> {
     let mnist = Mnist::load()?;
-    let judge = DigitClassifier::train(&mnist, epochs, mnist.train.len(), 0, 100)?;
+    let n = train_images.unwrap_or(mnist.train.len()).min(mnist.train.len());
+    let judge = DigitClassifier::train(&mnist, epochs, n, 0, 100)?;
     let path = data_dir().join(CLASSIFIER_FILE);
     judge.save(&path)?;
     println!("saved {}", path.display());
@@ -450,6 +461,9 @@ fn train_classifier(epochs: u64) -> genlab::Result<Outcome> {
 }
 
 fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
+    if run.is_file() && run.extension().is_none_or(|e| e != "safetensors") {
+        return score_idx_images(run, samples);
+    }
     let dir = if run.is_file() {
         run.parent().unwrap_or(Path::new(".")).to_path_buf()
     } else {
@@ -462,6 +476,34 @@ fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
     let reference: Vec<usize> = (0..samples.min(mnist.test.len())).collect();
     let result = judge.score(&gan.generate(samples, 12345)?, &mnist.test.pixels(&reference, Scaling::Unit))?;
     println!("{} samples from iteration {} of {}", result.samples, gan.iteration(), dir.display());
+    println!("{result}");
+    Ok(Outcome::Finished)
+}
+
+/// Scores digits made elsewhere (e.g. by bench/keras_gan_quality.py): an IDX file of 28x28
+/// unsigned-byte images; the first `samples` are judged.
+fn score_idx_images(path: &Path, samples: usize) -> genlab::Result<Outcome> {
+    let images = read_idx(path, IMAGES_MAGIC).map_err(|e| match e {
+        Error::CorruptData { reason, .. } => Error::InvalidArgument(format!(
+            "{} is neither a run directory, a checkpoint, nor an IDX image file ({reason})",
+            path.display()
+        )),
+        other => other,
+    })?;
+    if images.dims[1..] != [28, 28] {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds {:?} images; `genlab score` judges 28x28 digits",
+            path.display(),
+            &images.dims[1..]
+        )));
+    }
+    let n = samples.min(images.dims[0]);
+    let digits: Vec<f32> = images.data[..n * 784].iter().map(|&b| f32::from(b) / 127.5 - 1.0).collect();
+    let mnist = Mnist::load()?;
+    let judge = DigitClassifier::load_or_train(&data_dir(), &mnist)?;
+    let reference: Vec<usize> = (0..n.min(mnist.test.len())).collect();
+    let result = judge.score(&digits, &mnist.test.pixels(&reference, Scaling::Unit))?;
+    println!("{} samples from {}", result.samples, path.display());
     println!("{result}");
     Ok(Outcome::Finished)
 }

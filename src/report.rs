@@ -56,7 +56,8 @@ fn save_both(fig: &Figure, dir: &Path, name: &str, written: &mut Vec<PathBuf>) -
 
 /// Writes a GAN run's figures and history into `dir`: one PNG per snapshot grid
 /// (`snapshots/iteration_NNNNN.png`), the progression sheet (every second snapshot, as the
-/// lecture's slides), loss curves, `training.gif` and `history.csv`. Returns the files written.
+/// lecture's slides), loss curves, `training.gif`, `history.csv`, and for judged runs `scores.png`/`.svg` and
+/// `scores.csv`. Returns the files written.
 pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let history = gan.history();
@@ -93,6 +94,17 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
     let path = dir.join("history.csv");
     crate::figures::write_file(&path, csv.as_bytes())?;
     written.push(path);
+    let scores = history.scores();
+    if !scores.is_empty() {
+        save_both(&gan.score_figure()?, dir, "scores", &mut written)?;
+        let mut csv = String::from("iteration,confident,min_class,fid\n");
+        for (i, s) in &scores {
+            let _ = writeln!(csv, "{i},{},{},{}", s.confident, s.min_class, s.fid);
+        }
+        let path = dir.join("scores.csv");
+        crate::figures::write_file(&path, csv.as_bytes())?;
+        written.push(path);
+    }
     Ok(written)
 }
 

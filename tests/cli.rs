@@ -208,3 +208,86 @@ fn summary_prints_the_keras_totals() {
         assert!(text.contains(total), "missing {total}");
     }
 }
+
+/// A data directory of its own: links to the fetched MNIST files, so a judge trained there on a
+/// small budget does not replace the real one.
+fn private_data_dir(name: &str) -> std::path::PathBuf {
+    common::mnist();
+    let dir = common::temp_dir(name);
+    for f in genlab::data::MNIST_FILES {
+        std::os::unix::fs::symlink(genlab::data::data_dir().join(f.name).canonicalize().unwrap(), dir.join(f.name)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
+    let data = private_data_dir("cli-judge-data");
+    let with_data = |args: &[&str]| genlab().env("GENLAB_DATA", &data).args(args).output().unwrap();
+    let out = with_data(&["classifier", "--epochs", "1", "--train-images", "8000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(data.join("classifier.safetensors").is_file());
+
+    let run_dir = common::temp_dir("cli-judged-gan");
+    let out = with_data(&[
+        "gan",
+        "--iterations",
+        "5",
+        "--snapshot-every",
+        "2",
+        "--judge",
+        "200",
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("judged: confident="), "{}", stdout(&out));
+    let csv = std::fs::read_to_string(run_dir.join("scores.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.iter().map(|r| r[0] as u64).collect::<Vec<_>>(), vec![0, 2, 4], "{csv}");
+    assert!(
+        rows.iter()
+            .all(|r| (0.0..=1.0).contains(&r[1]) && (0.0..=1.0).contains(&r[2]) && r[3] >= 0.0),
+        "{csv}"
+    );
+    for f in ["scores.png", "scores.svg"] {
+        assert!(run_dir.join(f).is_file(), "missing {f}");
+    }
+    // The last snapshot's score is what `genlab score` says of the final checkpoint.
+    let out = with_data(&["score", run_dir.to_str().unwrap(), "--samples", "200"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    let r = &rows[2];
+    assert_eq!(last, format!("confident={:.3} min_class={:.3} fid={:.2}", r[1], r[2], r[3]));
+
+    // Digits made elsewhere, as an IDX file: real test digits score far better than an untrained generator.
+    let out = with_data(&[
+        "score",
+        data.join("t10k-images-idx3-ubyte.gz").to_str().unwrap(),
+        "--samples",
+        "300",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    let confident: f64 = last
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("confident=")
+        .parse()
+        .unwrap();
+    assert!(confident > 0.6 && confident > rows[0][1] + 0.3, "{last} vs untrained {:?}", rows[0]);
+
+    let bad = run_dir.join("history.csv");
+    let out = with_data(&["score", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("neither a run directory, a checkpoint, nor an IDX image file"),
+        "{}",
+        stderr(&out)
+    );
+}

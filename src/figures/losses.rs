@@ -1,15 +1,22 @@
-//! Loss curves: per iteration (raw and smoothed) or per epoch.
+//! Curves: losses per iteration (raw and smoothed) or per epoch, and values at given points
+//! (the judge's scores per snapshot).
 
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// One or more named loss series and how to show them.
+/// One or more named series and how to show them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curves {
     series: Vec<(String, Vec<f32>)>,
-    /// Moving-average window (per-iteration curves); `None` for per-epoch curves.
+    /// Moving-average window (per-iteration curves); `None` for curves with markers.
     window: Option<usize>,
+    /// Where the markers sit; `None`: at 1, 2, 3, ... (epochs).
+    x: Option<Vec<f64>>,
+    x_desc: &'static str,
+    y_desc: &'static str,
+    /// Fixed value range of the y axis; `None`: fitted to the values.
+    y_range: Option<(f64, f64)>,
 }
 
 const COLORS: [RGBColor; 4] = [
@@ -30,6 +37,10 @@ impl Curves {
         Ok(Curves {
             series: series.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
             window,
+            x: None,
+            x_desc: if window.is_some() { "iteration" } else { "epoch" },
+            y_desc: "loss",
+            y_range: None,
         })
     }
 
@@ -39,6 +50,23 @@ impl Curves {
 
     pub fn per_epoch(series: &[(&str, &[f32])]) -> Result<Curves> {
         Self::new(series, None)
+    }
+
+    /// Shares in `[0, 1]` at the given iterations (one value per iteration in every series).
+    pub fn shares_at(iterations: &[u64], series: &[(&str, &[f32])]) -> Result<Curves> {
+        if let Some((name, v)) = series.iter().find(|(_, v)| v.len() != iterations.len()) {
+            return Err(Error::InvalidArgument(format!(
+                "{name}: {} values for {} iterations",
+                v.len(),
+                iterations.len()
+            )));
+        }
+        let mut curves = Self::new(series, None)?;
+        curves.x = Some(iterations.iter().map(|&i| i as f64).collect());
+        curves.x_desc = "iteration";
+        curves.y_desc = "share of samples";
+        curves.y_range = Some((0.0, 1.0));
+        Ok(curves)
     }
 }
 
@@ -65,21 +93,31 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
     let all = curves.series.iter().flat_map(|(_, v)| v.iter().copied());
     let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let pad = ((hi - lo) * 0.08).max(0.01);
-    let (x0, x1, xlabel) = match curves.window {
-        Some(_) => (0.0, len.max(2) as f64 - 1.0, "iteration"),
-        None => (0.5, len as f64 + 0.5, "epoch"),
+    let (y0, y1) = curves.y_range.unwrap_or((((lo - pad).max(0.0)) as f64, (hi + pad) as f64));
+    let xs: Vec<f64> = match &curves.x {
+        Some(x) => x.clone(),
+        None => (1..=len).map(|i| i as f64).collect(),
+    };
+    let (x0, x1) = match (curves.window, &curves.x) {
+        (Some(_), _) => (0.0, len.max(2) as f64 - 1.0),
+        (None, Some(x)) => {
+            let (a, b) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            let pad = ((b - a) * 0.04).max(0.5);
+            (a - pad, b + pad)
+        }
+        (None, None) => (0.5, len as f64 + 0.5),
     };
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 20.0 * s))
         .margin(12.0 * s)
         .x_label_area_size(44.0 * s)
         .y_label_area_size(64.0 * s)
-        .build_cartesian_2d(x0..x1, ((lo - pad).max(0.0) as f64)..(hi + pad) as f64)
+        .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(xlabel)
-        .y_desc("loss")
+        .x_desc(curves.x_desc)
+        .y_desc(curves.y_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .label_style(("sans-serif", 13.0 * s))
         .axis_desc_style(("sans-serif", 15.0 * s))
@@ -105,7 +143,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
             }
             None => {
-                let points: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v as f64)).collect();
+                let points: Vec<(f64, f64)> = xs.iter().zip(values).map(|(x, v)| (*x, *v as f64)).collect();
                 chart
                     .draw_series(LineSeries::new(points.clone(), color.stroke_width((2.0 * s).round() as u32)))
                     .map_err(err)?;
@@ -119,7 +157,12 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        // Shares rise from 0 at the start: the upper left corner stays free.
+        .position(if curves.y_range.is_some() {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::UpperRight
+        })
         .label_font(("sans-serif", 14.0 * s))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))

@@ -126,6 +126,22 @@ impl Figure {
         }))
     }
 
+    /// How the digit classifier judged the generator's samples at each snapshot: the share it
+    /// labels with confidence >= 0.9 and the smallest share of any digit (0 means a digit is
+    /// missing: mode collapse), against the iteration.
+    pub fn sample_scores(iterations: &[u64], scores: &[crate::judge::SampleScore]) -> Result<Figure> {
+        let confident: Vec<f32> = scores.iter().map(|s| s.confident).collect();
+        let min_class: Vec<f32> = scores.iter().map(|s| s.min_class).collect();
+        let curves = losses::Curves::shares_at(
+            iterations,
+            &[("confident (p >= 0.9)", &confident), ("smallest digit share", &min_class)],
+        )?;
+        Ok(Figure::new(Plot::Losses {
+            curves,
+            title: "Generated digits as the classifier sees them".into(),
+        }))
+    }
+
     /// Width and height in logical pixels (PNG at scale 1, SVG).
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)

@@ -3,9 +3,10 @@
 use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
 use super::progress::{Progress, StopFlag};
 use super::Outcome;
-use crate::data::{image_batch, Mnist, Scaling};
+use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
+use crate::judge::{DigitClassifier, SampleScore};
 use crate::layers::{FrozenForward, Reseed};
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
 use crate::optim::{Adam, AdamConfig};
@@ -37,6 +38,11 @@ pub struct GanConfig {
     /// Draw a progress bar with ETA (for terminals) instead of printing lines.
     #[serde(default)]
     pub progress_bar: bool,
+    /// At each snapshot, judge this many generated digits with the digit classifier
+    /// ([`crate::judge`], loaded from the data directory, trained there on first use); 0: off.
+    /// The scores go into [`Snapshot::score`].
+    #[serde(default)]
+    pub judge_samples: usize,
 }
 
 impl Default for GanConfig {
@@ -50,6 +56,7 @@ impl Default for GanConfig {
             log_every: 50,
             run_dir: None,
             progress_bar: false,
+            judge_samples: 0,
         }
     }
 }
@@ -61,6 +68,10 @@ pub struct Snapshot {
     pub iteration: u64,
     /// `snapshot_images` images of 28x28 pixels in `[-1, 1]`, concatenated.
     pub images: Vec<f32>,
+    /// The judge's score of `judge_samples` digits (noise seed 12345, as `genlab score` draws
+    /// them), when [`GanConfig::judge_samples`] is set.
+    #[serde(default)]
+    pub score: Option<SampleScore>,
 }
 
 /// Losses per iteration and the snapshots taken so far.
@@ -81,6 +92,23 @@ impl GanHistory {
     pub fn d_loss(&self) -> Vec<f32> {
         self.d_loss_real.iter().zip(&self.d_loss_fake).map(|(r, f)| 0.5 * (r + f)).collect()
     }
+
+    /// The judged snapshots: (iteration, score) in iteration order.
+    pub fn scores(&self) -> Vec<(u64, SampleScore)> {
+        self.snapshots
+            .iter()
+            .filter_map(|s| Some((s.iteration, s.score.clone()?)))
+            .collect()
+    }
+}
+
+/// The noise seed of judged samples, the same as `genlab score` uses.
+pub const JUDGE_NOISE_SEED: u64 = 12345;
+
+/// The digit classifier and the real test digits it compares samples with.
+struct Judge {
+    classifier: DigitClassifier,
+    reference: Vec<f32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,6 +136,7 @@ struct GanCore {
     iteration: u64,
     history: GanHistory,
     stop: StopFlag,
+    judge: Option<Judge>,
 }
 
 impl GanCore {
@@ -129,6 +158,16 @@ impl GanCore {
         let discriminator = build_discriminator(&dev);
         let grads_g = Some(generator.alloc_grads());
         let grads_d = Some(discriminator.alloc_grads());
+        let judge = match config.judge_samples {
+            0 => None,
+            n => {
+                let reference: Vec<usize> = (0..n.min(mnist.test.len())).collect();
+                Some(Judge {
+                    classifier: DigitClassifier::load_or_train(&data_dir(), &mnist)?,
+                    reference: mnist.test.pixels(&reference, Scaling::Unit),
+                })
+            }
+        };
         Ok(GanCore {
             opt_g: Adam::new(config.adam),
             opt_d: Adam::new(config.adam),
@@ -142,6 +181,7 @@ impl GanCore {
             iteration: 0,
             history: GanHistory::default(),
             stop: StopFlag::new(),
+            judge,
         })
     }
 
@@ -200,6 +240,16 @@ impl GanCore {
             let (real, fake, g) = self.step()?;
             let i = self.iteration - 1;
             progress.step(|| format!("iteration {i:>5}  d_loss {:.4}  g_loss {:.4}", 0.5 * (real + fake), g));
+            if let Some(Snapshot {
+                iteration,
+                score: Some(score),
+                ..
+            }) = self.history.snapshots.last()
+            {
+                if *iteration == i && self.config.log_every > 0 {
+                    progress.println(&format!("iteration {i:>5}  judged: {}", score.summary_line()));
+                }
+            }
         }
         self.save_checkpoint()?;
         Ok(Outcome::Finished)
@@ -228,7 +278,19 @@ impl GanCore {
         self.history.g_loss.push(g_loss);
         if i % self.config.snapshot_every == 0 {
             let images = self.snapshot_images()?;
-            self.history.snapshots.push(Snapshot { iteration: i, images });
+            let score = match &self.judge {
+                Some(judge) => Some(
+                    judge
+                        .classifier
+                        .score(&self.generate(self.config.judge_samples, JUDGE_NOISE_SEED)?, &judge.reference)?,
+                ),
+                None => None,
+            };
+            self.history.snapshots.push(Snapshot {
+                iteration: i,
+                images,
+                score,
+            });
             if i > 0 {
                 self.save_checkpoint()?;
             }
@@ -502,6 +564,17 @@ impl Gan {
             )));
         }
         Figure::progression(&panels, PixelRange::Symmetric, 6, "Generated digits during training")
+    }
+
+    /// The judge's scores per snapshot as curves (needs [`GanConfig::judge_samples`] > 0).
+    pub fn score_figure(&self) -> Result<Figure> {
+        let (iterations, scores): (Vec<u64>, Vec<SampleScore>) = self.history().scores().into_iter().unzip();
+        if scores.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no judged snapshot yet: set `judge_samples` (e.g. 1000) in GanConfig and train".into(),
+            ));
+        }
+        Figure::sample_scores(&iterations, &scores)
     }
 
     /// Discriminator (`0.5 * (real + fake)`) and generator losses per iteration.
