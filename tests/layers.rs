@@ -144,6 +144,9 @@ conv_case!(conv_k3_s2_same_odd, 3, 2, 3, 2, Same, true, 7, 4);
 conv_case!(conv_k5_s1_same, 2, 3, 5, 1, Same, true, 7, 7);
 conv_case!(conv_k3_s1_valid, 2, 4, 3, 1, Valid, false, 6, 4);
 conv_case!(conv_k3_s2_valid, 2, 2, 3, 2, Valid, false, 9, 4);
+// One filter, stride 1: the direct kernels (the autoencoder's output layer is 16 -> 1 at 28x28).
+conv_case!(conv_one_filter_direct_same, 4, 1, 3, 1, Same, true, 9, 9);
+conv_case!(conv_one_filter_direct_valid, 3, 1, 3, 1, Valid, false, 8, 6);
 
 #[test]
 fn frozen_conv_passes_input_gradients_but_not_weight_gradients() {

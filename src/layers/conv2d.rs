@@ -1,5 +1,6 @@
 //! 2-D convolution with Keras padding, typed by its output size.
 
+use super::direct_conv::{direct_forward, direct_input_grad, direct_param_grads, prefers_direct};
 use super::init::glorot_uniform;
 use super::kernels::{
     conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, give_back, grad_by_channel, take_scratch, ConvGeometry,
@@ -110,8 +111,37 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         let mut ws = take_scratch(F * I * K * K);
         self.weight.copy_into(&mut ws);
         let bs = self.bias.as_vec();
-        let mut cols = take_scratch(geometry.patch_len() * geometry.columns());
         let mut out = vec![0.0; batch.size() * F * O * O];
+        let (x_id, w_id, b_id) = (x.ghost(), self.weight.ghost(), self.bias.ghost());
+        if prefers_direct(&geometry) {
+            direct_forward(&xs, &ws, &bs, &mut out, &geometry);
+            let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
+            if !T::OWNS_TAPE {
+                give_back(xs);
+                give_back(ws);
+                return Ok(out.put_tape(tape));
+            }
+            let out_id = out.ghost();
+            tape.add_backward_op(move |grads| {
+                let gout_t = grads.get_or_alloc_mut(&out_id)?;
+                let mut gout = take_scratch(gout_t.len());
+                gout.copy_from_slice(gout_t);
+                if param_grads {
+                    let mut gb = vec![0.0; F];
+                    direct_param_grads(&gout, &xs, grads.get_or_alloc_mut(&w_id)?, &mut gb, &geometry);
+                    for (d, v) in grads.get_or_alloc_mut(&b_id)?.iter_mut().zip(&gb) {
+                        *d += v;
+                    }
+                }
+                give_back(xs);
+                direct_input_grad(&gout, &ws, grads.get_or_alloc_mut(&x_id)?, &geometry);
+                give_back(gout);
+                give_back(ws);
+                Ok(())
+            });
+            return Ok(out.put_tape(tape));
+        }
+        let mut cols = take_scratch(geometry.patch_len() * geometry.columns());
         conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
         give_back(xs);
         let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
@@ -120,7 +150,7 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
             give_back(ws);
             return Ok(out.put_tape(tape));
         }
-        let (x_id, w_id, b_id, out_id) = (x.ghost(), self.weight.ghost(), self.bias.ghost(), out.ghost());
+        let out_id = out.ghost();
         tape.add_backward_op(move |grads| {
             let gt = grad_by_channel(grads.get_or_alloc_mut(&out_id)?, &geometry);
             if param_grads {

@@ -42,7 +42,7 @@ impl ConvGeometry {
         self.batch * self.out_pixels()
     }
     /// Output columns `[lo, hi)` whose input column `ox * stride + kx - pad` lies inside the image.
-    fn valid_range(&self, kx: usize) -> (usize, usize) {
+    pub(crate) fn valid_range(&self, kx: usize) -> (usize, usize) {
         let (s, p, w, o) = (self.stride, self.pad, self.size, self.out);
         let lo = if p > kx { (p - kx).div_ceil(s) } else { 0 }.min(o);
         let hi = if w + p > kx { ((w - 1 + p - kx) / s + 1).min(o) } else { 0 };

@@ -6,6 +6,7 @@
 
 mod conv2d;
 mod dense;
+mod direct_conv;
 mod dropout;
 mod frozen;
 mod init;

@@ -1,0 +1,200 @@
+//! Direct stride-1 convolution for single-filter layers (the autoencoder's output layer).
+//!
+//! With one filter the im2col matrix is many times larger than the images (the autoencoder's
+//! last layer unfolds 16 channels of 28x28 into a 144 x 100,352 matrix, 58 MB per step) and every
+//! GEMM is a single row or column. Here every kernel tap is a run of row-wise multiply-adds on
+//! the images themselves, which the compiler vectorises; threads split the batch. Layouts as in
+//! [`kernels`](super::kernels): images `(batch, channels, size, size)`, weights
+//! `(c_out, c_in, k, k)`.
+
+use super::kernels::ConvGeometry;
+use rayon::prelude::*;
+
+/// Images per thread task in the weight gradient; fixed so the sums are the same on every run.
+const WEIGHT_GRAD_CHUNK: usize = 8;
+
+/// Whether the direct kernels are the faster choice for this layer: stride 1 and one filter.
+///
+/// Measured on the autoencoder's layers (batch 128, 2 cores): for 16 -> 1 channels at 28x28 the
+/// direct kernels take 8 ms forward and 17 ms backward against 16 and 55 ms for im2col + GEMM;
+/// with 8 or 16 filters im2col + GEMM is 1.5-4x faster (rows of 4-28 pixels are too short).
+pub fn prefers_direct(g: &ConvGeometry) -> bool {
+    g.stride == 1 && g.c_out == 1
+}
+
+/// Every tap of the kernel as (ky, kx, rows, cols): the output rows `[y0, y1)` and columns
+/// `[x0, x1)` whose input pixel `(oy + ky - pad, ox + kx - pad)` lies inside the image.
+fn taps(g: &ConvGeometry) -> Vec<(usize, usize, (usize, usize), (usize, usize))> {
+    let mut taps = Vec::with_capacity(g.kernel * g.kernel);
+    for ky in 0..g.kernel {
+        for kx in 0..g.kernel {
+            let (rows, cols) = (g.valid_range(ky), g.valid_range(kx));
+            if rows.0 < rows.1 && cols.0 < cols.1 {
+                taps.push((ky, kx, rows, cols));
+            }
+        }
+    }
+    taps
+}
+
+/// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`.
+pub fn direct_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
+    debug_assert_eq!(g.stride, 1);
+    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    let taps = taps(g);
+    out.par_chunks_mut(g.c_out * o * o).enumerate().for_each(|(b, dst)| {
+        let img = &x[b * g.c_in * h * h..][..g.c_in * h * h];
+        for (oc, acc) in dst.chunks_mut(o * o).enumerate() {
+            acc.fill(bias[oc]);
+            for (c, xc) in img.chunks(h * h).enumerate() {
+                let wk = &w[(oc * g.c_in + c) * k * k..][..k * k];
+                for &(ky, kx, (y0, y1), (x0, x1)) in &taps {
+                    let wv = wk[ky * k + kx];
+                    for oy in y0..y1 {
+                        let src = &xc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
+                        for (a, s) in acc[oy * o + x0..oy * o + x1].iter_mut().zip(src) {
+                            *a += wv * s;
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Adds the input gradient to `gx` (batch, c_in, size, size) from the output gradient `gout`.
+pub fn direct_input_grad(gout: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeometry) {
+    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    let taps = taps(g);
+    gx.par_chunks_mut(g.c_in * h * h).enumerate().for_each(|(b, gimg)| {
+        let go = &gout[b * g.c_out * o * o..][..g.c_out * o * o];
+        for (c, gxc) in gimg.chunks_mut(h * h).enumerate() {
+            for (oc, goc) in go.chunks(o * o).enumerate() {
+                let wk = &w[(oc * g.c_in + c) * k * k..][..k * k];
+                for &(ky, kx, (y0, y1), (x0, x1)) in &taps {
+                    let wv = wk[ky * k + kx];
+                    for oy in y0..y1 {
+                        let dst = &mut gxc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
+                        for (a, s) in dst.iter_mut().zip(&goc[oy * o + x0..oy * o + x1]) {
+                            *a += wv * s;
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Adds the weight gradient `(c_out, c_in, k, k)` to `gw` and the bias gradient to `gb`.
+///
+/// Threads take fixed chunks of the batch and the partial sums are added in chunk order, so the
+/// result does not depend on scheduling (runs repeat bit for bit).
+pub fn direct_param_grads(gout: &[f32], x: &[f32], gw: &mut [f32], gb: &mut [f32], g: &ConvGeometry) {
+    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    let taps = taps(g);
+    let (w_len, b_len) = (g.c_out * g.c_in * k * k, g.c_out);
+    let starts: Vec<usize> = (0..g.batch).step_by(WEIGHT_GRAD_CHUNK).collect();
+    let partials: Vec<Vec<f32>> = starts
+        .par_iter()
+        .map(|&b0| {
+            let mut part = vec![0.0f32; w_len + b_len];
+            let mut row = vec![0.0f32; o];
+            for b in b0..(b0 + WEIGHT_GRAD_CHUNK).min(g.batch) {
+                let go = &gout[b * g.c_out * o * o..][..g.c_out * o * o];
+                let img = &x[b * g.c_in * h * h..][..g.c_in * h * h];
+                for (oc, goc) in go.chunks(o * o).enumerate() {
+                    part[w_len + oc] += goc.iter().sum::<f32>();
+                    for (c, xc) in img.chunks(h * h).enumerate() {
+                        let base = (oc * g.c_in + c) * k * k;
+                        for &(ky, kx, (y0, y1), (x0, x1)) in &taps {
+                            // Multiply-add whole rows, then sum the row once per tap.
+                            let acc = &mut row[..x1 - x0];
+                            acc.fill(0.0);
+                            for oy in y0..y1 {
+                                let src = &xc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
+                                for ((a, gv), s) in acc.iter_mut().zip(&goc[oy * o + x0..oy * o + x1]).zip(src) {
+                                    *a += gv * s;
+                                }
+                            }
+                            part[base + ky * k + kx] += acc.iter().sum::<f32>();
+                        }
+                    }
+                }
+            }
+            part
+        })
+        .collect();
+    for part in &partials {
+        for (d, v) in gw.iter_mut().zip(&part[..w_len]) {
+            *d += v;
+        }
+        for (d, v) in gb.iter_mut().zip(&part[w_len..]) {
+            *d += v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::kernels::{conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, grad_by_channel};
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503) % 2001)
+            .map(|v| v as f32 / 1000.0 - 1.0)
+            .collect()
+    }
+
+    fn close(a: &[f32], b: &[f32]) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())), "at {i}: {x} vs {y}");
+        }
+    }
+
+    /// The direct kernels agree with im2col + GEMM on 'same' and 'valid' layers.
+    #[test]
+    fn direct_kernels_match_im2col_and_gemm() {
+        for (c_in, c_out, size, kernel, pad, out) in [
+            (16, 1, 28, 3, 1, 28),
+            (8, 16, 16, 3, 0, 14),
+            (1, 16, 9, 3, 1, 9),
+            (3, 2, 7, 5, 2, 7),
+        ] {
+            let g = ConvGeometry {
+                batch: 11,
+                c_in,
+                c_out,
+                size,
+                kernel,
+                stride: 1,
+                pad,
+                out,
+            };
+            let x = values(g.batch * c_in * size * size, 1);
+            let w = values(c_out * c_in * kernel * kernel, 2);
+            let bias = values(c_out, 3);
+            let gout = values(g.batch * c_out * out * out, 4);
+
+            let mut cols = vec![0.0; g.patch_len() * g.columns()];
+            let mut want = vec![0.0; gout.len()];
+            conv_forward(&x, &w, &bias, &mut cols, &mut want, &g);
+            let mut got = vec![0.0; gout.len()];
+            direct_forward(&x, &w, &bias, &mut got, &g);
+            close(&got, &want);
+
+            let gt = grad_by_channel(&gout, &g);
+            let (mut want_w, mut want_b, mut want_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
+            conv_weight_grad(&gt, &cols, &mut want_w, &g);
+            conv_bias_grad(&gt, &mut want_b, &g);
+            conv_input_grad(&gt, &w, &mut want_x, &g);
+            let (mut got_w, mut got_b, mut got_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
+            direct_param_grads(&gout, &x, &mut got_w, &mut got_b, &g);
+            direct_input_grad(&gout, &w, &mut got_x, &g);
+            close(&got_w, &want_w);
+            close(&got_b, &want_b);
+            close(&got_x, &want_x);
+        }
+    }
+}
