@@ -8,6 +8,7 @@
 //! `(c_out, c_in, k, k)`.
 
 use super::kernels::ConvGeometry;
+use super::simd::simd_dispatch;
 use rayon::prelude::*;
 
 /// Images per thread task in the weight gradient; fixed so the sums are the same on every run.
@@ -24,7 +25,7 @@ pub fn prefers_direct(g: &ConvGeometry) -> bool {
 
 /// Every tap of the kernel as (ky, kx, rows, cols): the output rows `[y0, y1)` and columns
 /// `[x0, x1)` whose input pixel `(oy + ky - pad, ox + kx - pad)` lies inside the image.
-fn taps(g: &ConvGeometry) -> Vec<(usize, usize, (usize, usize), (usize, usize))> {
+fn taps(g: &ConvGeometry) -> Vec<Tap> {
     let mut taps = Vec::with_capacity(g.kernel * g.kernel);
     for ky in 0..g.kernel {
         for kx in 0..g.kernel {
@@ -37,52 +38,74 @@ fn taps(g: &ConvGeometry) -> Vec<(usize, usize, (usize, usize), (usize, usize))>
     taps
 }
 
+type Tap = (usize, usize, (usize, usize), (usize, usize));
+
 /// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`.
 pub fn direct_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
     debug_assert_eq!(g.stride, 1);
-    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    let (h, o) = (g.size, g.out);
     let taps = taps(g);
     out.par_chunks_mut(g.c_out * o * o).enumerate().for_each(|(b, dst)| {
-        let img = &x[b * g.c_in * h * h..][..g.c_in * h * h];
-        for (oc, acc) in dst.chunks_mut(o * o).enumerate() {
-            acc.fill(bias[oc]);
-            for (c, xc) in img.chunks(h * h).enumerate() {
-                let wk = &w[(oc * g.c_in + c) * k * k..][..k * k];
-                for &(ky, kx, (y0, y1), (x0, x1)) in &taps {
-                    let wv = wk[ky * k + kx];
-                    for oy in y0..y1 {
-                        let src = &xc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
-                        for (a, s) in acc[oy * o + x0..oy * o + x1].iter_mut().zip(src) {
-                            *a += wv * s;
-                        }
+        forward_image(&x[b * g.c_in * h * h..][..g.c_in * h * h], w, bias, dst, g, &taps);
+    });
+}
+
+simd_dispatch! {
+    /// One image of [`direct_forward`].
+    fn forward_image => forward_image_impl(img: &[f32], w: &[f32], bias: &[f32], dst: &mut [f32], g: &ConvGeometry, taps: &[Tap])
+}
+
+#[inline(always)]
+fn forward_image_impl(img: &[f32], w: &[f32], bias: &[f32], dst: &mut [f32], g: &ConvGeometry, taps: &[Tap]) {
+    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    for (oc, acc) in dst.chunks_mut(o * o).enumerate() {
+        acc.fill(bias[oc]);
+        for (c, xc) in img.chunks(h * h).enumerate() {
+            let wk = &w[(oc * g.c_in + c) * k * k..][..k * k];
+            for &(ky, kx, (y0, y1), (x0, x1)) in taps {
+                let wv = wk[ky * k + kx];
+                for oy in y0..y1 {
+                    let src = &xc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
+                    for (a, s) in acc[oy * o + x0..oy * o + x1].iter_mut().zip(src) {
+                        *a += wv * s;
                     }
                 }
             }
         }
-    });
+    }
 }
 
 /// Adds the input gradient to `gx` (batch, c_in, size, size) from the output gradient `gout`.
 pub fn direct_input_grad(gout: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeometry) {
-    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    let (h, o) = (g.size, g.out);
     let taps = taps(g);
     gx.par_chunks_mut(g.c_in * h * h).enumerate().for_each(|(b, gimg)| {
-        let go = &gout[b * g.c_out * o * o..][..g.c_out * o * o];
-        for (c, gxc) in gimg.chunks_mut(h * h).enumerate() {
-            for (oc, goc) in go.chunks(o * o).enumerate() {
-                let wk = &w[(oc * g.c_in + c) * k * k..][..k * k];
-                for &(ky, kx, (y0, y1), (x0, x1)) in &taps {
-                    let wv = wk[ky * k + kx];
-                    for oy in y0..y1 {
-                        let dst = &mut gxc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
-                        for (a, s) in dst.iter_mut().zip(&goc[oy * o + x0..oy * o + x1]) {
-                            *a += wv * s;
-                        }
+        input_grad_image(&gout[b * g.c_out * o * o..][..g.c_out * o * o], w, gimg, g, &taps);
+    });
+}
+
+simd_dispatch! {
+    /// One image of [`direct_input_grad`].
+    fn input_grad_image => input_grad_image_impl(go: &[f32], w: &[f32], gimg: &mut [f32], g: &ConvGeometry, taps: &[Tap])
+}
+
+#[inline(always)]
+fn input_grad_image_impl(go: &[f32], w: &[f32], gimg: &mut [f32], g: &ConvGeometry, taps: &[Tap]) {
+    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    for (c, gxc) in gimg.chunks_mut(h * h).enumerate() {
+        for (oc, goc) in go.chunks(o * o).enumerate() {
+            let wk = &w[(oc * g.c_in + c) * k * k..][..k * k];
+            for &(ky, kx, (y0, y1), (x0, x1)) in taps {
+                let wv = wk[ky * k + kx];
+                for oy in y0..y1 {
+                    let dst = &mut gxc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
+                    for (a, s) in dst.iter_mut().zip(&goc[oy * o + x0..oy * o + x1]) {
+                        *a += wv * s;
                     }
                 }
             }
         }
-    });
+    }
 }
 
 /// Adds the weight gradient `(c_out, c_in, k, k)` to `gw` and the bias gradient to `gb`.
@@ -90,37 +113,14 @@ pub fn direct_input_grad(gout: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeomet
 /// Threads take fixed chunks of the batch and the partial sums are added in chunk order, so the
 /// result does not depend on scheduling (runs repeat bit for bit).
 pub fn direct_param_grads(gout: &[f32], x: &[f32], gw: &mut [f32], gb: &mut [f32], g: &ConvGeometry) {
-    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
     let taps = taps(g);
-    let (w_len, b_len) = (g.c_out * g.c_in * k * k, g.c_out);
+    let w_len = g.c_out * g.c_in * g.kernel * g.kernel;
     let starts: Vec<usize> = (0..g.batch).step_by(WEIGHT_GRAD_CHUNK).collect();
     let partials: Vec<Vec<f32>> = starts
         .par_iter()
         .map(|&b0| {
-            let mut part = vec![0.0f32; w_len + b_len];
-            let mut row = vec![0.0f32; o];
-            for b in b0..(b0 + WEIGHT_GRAD_CHUNK).min(g.batch) {
-                let go = &gout[b * g.c_out * o * o..][..g.c_out * o * o];
-                let img = &x[b * g.c_in * h * h..][..g.c_in * h * h];
-                for (oc, goc) in go.chunks(o * o).enumerate() {
-                    part[w_len + oc] += goc.iter().sum::<f32>();
-                    for (c, xc) in img.chunks(h * h).enumerate() {
-                        let base = (oc * g.c_in + c) * k * k;
-                        for &(ky, kx, (y0, y1), (x0, x1)) in &taps {
-                            // Multiply-add whole rows, then sum the row once per tap.
-                            let acc = &mut row[..x1 - x0];
-                            acc.fill(0.0);
-                            for oy in y0..y1 {
-                                let src = &xc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
-                                for ((a, gv), s) in acc.iter_mut().zip(&goc[oy * o + x0..oy * o + x1]).zip(src) {
-                                    *a += gv * s;
-                                }
-                            }
-                            part[base + ky * k + kx] += acc.iter().sum::<f32>();
-                        }
-                    }
-                }
-            }
+            let mut part = vec![0.0f32; w_len + g.c_out];
+            param_grads_chunk(gout, x, b0..(b0 + WEIGHT_GRAD_CHUNK).min(g.batch), &mut part, g, &taps);
             part
         })
         .collect();
@@ -130,6 +130,42 @@ pub fn direct_param_grads(gout: &[f32], x: &[f32], gw: &mut [f32], gb: &mut [f32
         }
         for (d, v) in gb.iter_mut().zip(&part[w_len..]) {
             *d += v;
+        }
+    }
+}
+
+simd_dispatch! {
+    /// The images `batch` of [`direct_param_grads`], summed into `part` (weights, then biases).
+    fn param_grads_chunk => param_grads_chunk_impl(
+        gout: &[f32], x: &[f32], batch: std::ops::Range<usize>, part: &mut [f32], g: &ConvGeometry, taps: &[Tap],
+    )
+}
+
+#[inline(always)]
+fn param_grads_chunk_impl(gout: &[f32], x: &[f32], batch: std::ops::Range<usize>, part: &mut [f32], g: &ConvGeometry, taps: &[Tap]) {
+    let (h, o, k, p) = (g.size, g.out, g.kernel, g.pad);
+    let w_len = g.c_out * g.c_in * k * k;
+    let mut row = vec![0.0f32; o];
+    for b in batch {
+        let go = &gout[b * g.c_out * o * o..][..g.c_out * o * o];
+        let img = &x[b * g.c_in * h * h..][..g.c_in * h * h];
+        for (oc, goc) in go.chunks(o * o).enumerate() {
+            part[w_len + oc] += goc.iter().sum::<f32>();
+            for (c, xc) in img.chunks(h * h).enumerate() {
+                let base = (oc * g.c_in + c) * k * k;
+                for &(ky, kx, (y0, y1), (x0, x1)) in taps {
+                    // Multiply-add whole rows, then sum the row once per tap.
+                    let acc = &mut row[..x1 - x0];
+                    acc.fill(0.0);
+                    for oy in y0..y1 {
+                        let src = &xc[(oy + ky - p) * h + x0 + kx - p..][..x1 - x0];
+                        for ((a, gv), s) in acc.iter_mut().zip(&goc[oy * o + x0..oy * o + x1]).zip(src) {
+                            *a += gv * s;
+                        }
+                    }
+                    part[base + ky * k + kx] += acc.iter().sum::<f32>();
+                }
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Layouts are row-major. Images are `(batch, channels, size, size)`; the column matrix is
 //! `(channels * k * k, batch * out * out)`, so one GEMM per layer covers the whole batch.
 
+use super::simd::simd_dispatch;
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -247,7 +248,69 @@ pub fn conv_bias_grad(gt: &[f32], gb: &mut [f32], g: &ConvGeometry) {
 /// gradient `gt` and the forward pass's column matrix: `dW += gt * cols^T`.
 pub fn conv_weight_grad(gt: &[f32], cols: &[f32], gw: &mut [f32], g: &ConvGeometry) {
     let (ckk, n) = (g.patch_len(), g.columns());
-    gemm((g.c_out, ckk, n), gt, (n, 1), cols, (1, n), gw, true);
+    if g.c_out * ckk * 16 <= n {
+        // Long and thin (the autoencoder's layers, the discriminator's first): dot products.
+        add_row_dots(gt, cols, gw, g.c_out, ckk, n);
+    } else {
+        gemm((g.c_out, ckk, n), gt, (n, 1), cols, (1, n), gw, true);
+    }
+}
+
+/// Columns of `k` per task in [`add_row_dots`]; fixed, so the sums are the same on every run.
+const DOT_CHUNK: usize = 2048;
+
+/// `c (m x n) += a (m x k) * b (n x k)^T` for a small `c` and a long `k`, both operands
+/// row-major along `k`: every entry is a dot product of two rows. Threads take fixed slices of
+/// `k` and their partial results are added in order (deterministic).
+pub fn add_row_dots(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: usize) {
+    assert!(
+        a.len() >= m * k && b.len() >= n * k && c.len() >= m * n,
+        "add_row_dots: buffer too small"
+    );
+    let starts: Vec<usize> = (0..k).step_by(DOT_CHUNK).collect();
+    let partials: Vec<Vec<f32>> = starts
+        .par_iter()
+        .map(|&k0| {
+            let mut part = vec![0.0f32; m * n];
+            row_dots_chunk(a, b, &mut part, (m, n, k), k0..(k0 + DOT_CHUNK).min(k));
+            part
+        })
+        .collect();
+    for part in &partials {
+        for (d, v) in c.iter_mut().zip(part) {
+            *d += v;
+        }
+    }
+}
+
+simd_dispatch! {
+    /// Columns `span` of [`add_row_dots`] into `part`.
+    fn row_dots_chunk => row_dots_chunk_impl(a: &[f32], b: &[f32], part: &mut [f32], dims: (usize, usize, usize), span: std::ops::Range<usize>)
+}
+
+#[inline(always)]
+fn row_dots_chunk_impl(a: &[f32], b: &[f32], part: &mut [f32], (m, n, k): (usize, usize, usize), span: std::ops::Range<usize>) {
+    for i in 0..m {
+        let ar = &a[i * k..][span.clone()];
+        for j in 0..n {
+            part[i * n + j] = dot(ar, &b[j * k..][span.clone()]);
+        }
+    }
+}
+
+/// A dot product with 16 independent partial sums, so the loop vectorises.
+#[inline(always)]
+fn dot(x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let (xc, xr) = x.as_chunks::<16>();
+    let (yc, yr) = y.as_chunks::<16>();
+    for (u, v) in xc.iter().zip(yc) {
+        for l in 0..16 {
+            acc[l] += u[l] * v[l];
+        }
+    }
+    let tail: f32 = xr.iter().zip(yr).map(|(u, v)| u * v).sum();
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Adds the input gradient to `gx` (batch, c_in, size, size): `W^T * gt`, folded by [`col2im`].
@@ -377,4 +440,25 @@ pub fn split_phases(gout: &[f32], batch: usize, filters: usize, h: usize) -> Vec
         }
     });
     gt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dot-product path agrees with the GEMM, also with tails of the 16-wide and 2048-long chunks.
+    #[test]
+    fn row_dots_match_gemm() {
+        for (m, n, k) in [(16, 9, 100_352), (3, 5, 4_100), (1, 1, 17), (2, 3, 2_047)] {
+            let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
+            let b: Vec<f32> = (0..n * k).map(|i| ((i * 53 % 97) as f32 - 48.0) / 48.0).collect();
+            let mut want = vec![0.25; m * n];
+            gemm((m, n, k), &a, (k, 1), &b, (1, k), &mut want, true);
+            let mut got = vec![0.25; m * n];
+            add_row_dots(&a, &b, &mut got, m, n, k);
+            for (x, y) in got.iter().zip(&want) {
+                assert!((x - y).abs() <= 1e-3 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
+            }
+        }
+    }
 }

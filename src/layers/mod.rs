@@ -16,6 +16,7 @@ mod leaky_relu;
 mod max_pool2d;
 mod padding;
 mod reshape;
+mod simd;
 mod upsample_conv2d;
 mod upsampling;
 
