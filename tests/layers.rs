@@ -235,8 +235,19 @@ fn flatten_and_reshape_are_inverse() {
 fn leaky_relu_uses_the_lectures_slope() {
     let dev = dev();
     let x: Tensor<(usize, Const<4>), f32, Cpu> = dev.tensor_from_vec(vec![-2.0, -0.5, 0.0, 3.0], (1, Const));
-    let y = LeakyRelu::<20>.forward(x).as_vec();
+    let y = LeakyRelu::<20>.forward(x.clone()).as_vec();
     assert_eq!(y, vec![-0.4, -0.1, 0.0, 3.0]);
+    // d/dx sum(y * w): the slope on the negative side (and at 0, as TensorFlow), 1 on the positive.
+    let w = dev.tensor_from_vec(vec![1.0, 2.0, 3.0, 4.0], (1, Const::<4>));
+    let grads = (LeakyRelu::<20>.forward(x.leaky_trace()) * w).sum().backward();
+    let g = grads.get(&x).as_vec();
+    let want = [0.2, 0.4, 0.6, 4.0];
+    assert!(g.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{g:?}");
+    // A tensor larger than one thread task, through a model-shaped input.
+    let big: Tensor<(usize, Const<64>, Const<14>, Const<14>), f32, Cpu> = dev.sample_normal_like(&(9, Const, Const, Const));
+    let got = LeakyRelu::<20>.forward(big.clone()).as_vec();
+    let want: Vec<f32> = big.as_vec().iter().map(|&v| if v > 0.0 { v } else { 0.2 * v }).collect();
+    assert_eq!(got, want);
 }
 
 #[test]

@@ -1,12 +1,19 @@
 //! Leaky ReLU with its slope in the type.
 
+use super::kernels::{give_back, take_scratch};
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
+use rayon::prelude::*;
+
+/// Elements per thread task.
+const CHUNK: usize = 1 << 14;
 
 /// `max(x, a x)` with `a = SLOPE_PERCENT / 100`; the lecture uses 0.2, `LeakyRelu<20>`.
 ///
 /// dfdx's own `LeakyReLU` keeps the slope as a value with default 0.05, which a model type cannot
-/// set; here the slope is part of the type, so the model alias reads like the lecture.
+/// set; here the slope is part of the type, so the model alias reads like the lecture. Forward
+/// and backward are one parallel pass each (dfdx's `prelu` makes several single-threaded passes
+/// with a temporary tensor each); the gradient at 0 is the negative side's, as in TensorFlow.
 ///
 /// Keras equivalent: `LeakyReLU(0.2)` (also as `Activation(LeakyReLU(0.2))`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -25,6 +32,40 @@ impl<const P: usize, S: Shape, T: Tape<f32, Cpu>> Module<Tensor<S, f32, Cpu, T>>
     type Error = CpuError;
 
     fn try_forward(&self, x: Tensor<S, f32, Cpu, T>) -> Result<Self::Output, CpuError> {
-        x.try_prelu(Self::SLOPE)
+        let slope = Self::SLOPE;
+        let shape = *x.shape();
+        let (x, mut tape) = x.split_tape();
+        let mut xs = take_scratch(shape.num_elements());
+        x.copy_into(&mut xs);
+        let mut out = vec![0.0f32; xs.len()];
+        out.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(o, v)| {
+            for (o, &v) in o.iter_mut().zip(v) {
+                *o = if v > 0.0 { v } else { slope * v };
+            }
+        });
+        let out = x.device().tensor_from_vec(out, shape);
+        if !T::OWNS_TAPE {
+            give_back(xs);
+            return Ok(out.put_tape(tape));
+        }
+        let (x_id, out_id) = (x.ghost(), out.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&x_id)?;
+            let mut gout = take_scratch(xs.len());
+            gout.copy_from_slice(grads.get_or_alloc_mut(&out_id)?);
+            let gx = grads.get_or_alloc_mut(&x_id)?;
+            gx.par_chunks_mut(CHUNK)
+                .zip(gout.par_chunks(CHUNK))
+                .zip(xs.par_chunks(CHUNK))
+                .for_each(|((gx, go), v)| {
+                    for ((gx, &go), &v) in gx.iter_mut().zip(go).zip(v) {
+                        *gx += if v > 0.0 { go } else { slope * go };
+                    }
+                });
+            give_back(gout);
+            give_back(xs);
+            Ok(())
+        });
+        Ok(out.put_tape(tape))
     }
 }
