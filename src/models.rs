@@ -4,8 +4,8 @@
 //! `…Net` aliases are the built modules with their weights. The `build_*` functions apply the
 //! Keras settings dfdx does not default to. Shapes are channels-first, `(batch, C, H, W)`.
 
-use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid};
-use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, ReLU, Tanh};
+use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid};
+use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, Tanh};
 use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt};
 use dfdx::prelude::*;
 
@@ -71,18 +71,18 @@ pub type Discriminator = (
 ///
 /// Keras equivalent (the lecture):
 /// ```text
-/// Conv2D(16, kernel_size=3, padding='same', input_shape=(28,28,1), activation='relu') -> Conv2d<1, 16, 3, 1, Same, 28>, ReLU
+/// Conv2D(16, kernel_size=3, padding='same', input_shape=(28,28,1), activation='relu') -> Conv2d<1, 16, 3, 1, Same, 28>, Relu
 /// MaxPooling2D(pool_size=2, padding='same')                                         -> MaxPool2d<14>
-/// Conv2D(8, kernel_size=3, activation='relu', padding='same')                        -> Conv2d<16, 8, 3, 1, Same, 14>, ReLU
+/// Conv2D(8, kernel_size=3, activation='relu', padding='same')                        -> Conv2d<16, 8, 3, 1, Same, 14>, Relu
 /// MaxPooling2D(pool_size=2, padding='same')                                         -> MaxPool2d<7>
-/// Conv2D(8, kernel_size=3, strides=2, padding='same', activation='relu')             -> Conv2d<8, 8, 3, 2, Same, 4>, ReLU
+/// Conv2D(8, kernel_size=3, strides=2, padding='same', activation='relu')             -> Conv2d<8, 8, 3, 2, Same, 4>, Relu
 /// ```
 pub type Encoder = (
-    (Conv2d<1, 16, 3, 1, Same, 28>, ReLU),
+    (Conv2d<1, 16, 3, 1, Same, 28>, Relu),
     MaxPool2d<14>,
-    (Conv2d<16, 8, 3, 1, Same, 14>, ReLU),
+    (Conv2d<16, 8, 3, 1, Same, 14>, Relu),
     MaxPool2d<7>,
-    (Conv2d<8, 8, 3, 2, Same, 4>, ReLU),
+    (Conv2d<8, 8, 3, 2, Same, 4>, Relu),
 );
 
 /// The decoder half of the lecture's convolutional autoencoder: the 4x4x8 code to 28x28 logits.
@@ -91,20 +91,20 @@ pub type Encoder = (
 ///
 /// Keras equivalent (the lecture):
 /// ```text
-/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 4>, ReLU
+/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 4>, Relu
 /// UpSampling2D()                                                -> UpSampling2D<8>
-/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 8>, ReLU
+/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 8>, Relu
 /// UpSampling2D()                                                -> UpSampling2D<16>
-/// Conv2D(16, kernel_size=3, activation='relu')                  -> Conv2d<8, 16, 3, 1, Valid, 14>, ReLU
+/// Conv2D(16, kernel_size=3, activation='relu')                  -> Conv2d<8, 16, 3, 1, Valid, 14>, Relu
 /// UpSampling2D()                                                -> UpSampling2D<28>
 /// Conv2D(1, kernel_size=3, padding='same', activation='sigmoid') -> Conv2d<16, 1, 3, 1, Same, 28> (+ sigmoid in the loss)
 /// ```
 pub type Decoder = (
-    (Conv2d<8, 8, 3, 1, Same, 4>, ReLU),
+    (Conv2d<8, 8, 3, 1, Same, 4>, Relu),
     UpSampling2D<8>,
-    (Conv2d<8, 8, 3, 1, Same, 8>, ReLU),
+    (Conv2d<8, 8, 3, 1, Same, 8>, Relu),
     UpSampling2D<16>,
-    (Conv2d<8, 16, 3, 1, Valid, 14>, ReLU),
+    (Conv2d<8, 16, 3, 1, Valid, 14>, Relu),
     (UpSampling2D<28>, Conv2d<16, 1, 3, 1, Same, 28>),
 );
 
@@ -115,10 +115,10 @@ pub type Autoencoder = (Encoder, Decoder);
 /// (see [`crate::judge`]); not part of the lecture. Its 128 features before the last layer are
 /// what the Frechet distance compares.
 pub type Classifier = (
-    (Conv2d<1, 32, 3, 1, Same, 28>, ReLU, MaxPool2d<14>),
-    (Conv2d<32, 64, 3, 1, Same, 14>, ReLU, MaxPool2d<7>),
+    (Conv2d<1, 32, 3, 1, Same, 28>, Relu, MaxPool2d<14>),
+    (Conv2d<32, 64, 3, 1, Same, 14>, Relu, MaxPool2d<7>),
     Flatten<3136>,
-    (Dense<3136, 128>, ReLU),
+    (Dense<3136, 128>, Relu),
     Dense<128, 10>,
 );
 

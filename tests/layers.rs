@@ -2,7 +2,7 @@
 
 use dfdx::nn::modules::{Module, ModuleMut};
 use dfdx::prelude::*;
-use genlab::layers::{padding_before, Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Reshape, Same, UpSampling2D, Valid};
+use genlab::layers::{padding_before, Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampling2D, Valid};
 use rand::{Rng, SeedableRng};
 
 type Img<const C: usize, const H: usize, T = NoneTape> = Tensor<(usize, Const<C>, Const<H>, Const<H>), f32, Cpu, T>;
@@ -248,6 +248,20 @@ fn leaky_relu_uses_the_lectures_slope() {
     let got = LeakyRelu::<20>.forward(big.clone()).as_vec();
     let want: Vec<f32> = big.as_vec().iter().map(|&v| if v > 0.0 { v } else { 0.2 * v }).collect();
     assert_eq!(got, want);
+}
+
+#[test]
+fn relu_is_max_x_0_with_a_zero_gradient_at_and_below_0() {
+    let dev = dev();
+    let x: Tensor<(usize, Const<4>), f32, Cpu> = dev.tensor_from_vec(vec![-2.0, -0.0, 0.0, 3.0], (1, Const));
+    let y = Relu.forward(x.clone()).as_vec();
+    assert_eq!(
+        y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        [0.0f32, 0.0, 0.0, 3.0].map(f32::to_bits)
+    );
+    let w = dev.tensor_from_vec(vec![1.0, 2.0, 3.0, 4.0], (1, Const::<4>));
+    let grads = (Relu.forward(x.leaky_trace()) * w).sum().backward();
+    assert_eq!(grads.get(&x).as_vec(), vec![0.0, 0.0, 0.0, 4.0]);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! What every genlab layer tells about itself: its Keras class and how to reseed it.
 
-use super::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Reshape, UpSampling2D};
+use super::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D};
 use dfdx::nn::modules::{BatchNorm1D, BatchNorm2D, ReLU, Sigmoid, Tanh};
 use dfdx::prelude::*;
 
@@ -65,6 +65,7 @@ keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], Batc
 keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm2D<C, f32, Cpu>);
 keras_layer!("Activation", "activation", [], Tanh);
 keras_layer!("Activation", "activation", [], ReLU);
+keras_layer!("Activation", "activation", [], Relu);
 keras_layer!("Activation", "activation", [], Sigmoid);
 
 impl<const R: usize> KerasLayer for Dropout<R> {

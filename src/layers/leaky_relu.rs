@@ -1,4 +1,4 @@
-//! Leaky ReLU with its slope in the type.
+//! Rectifiers: ReLU and Leaky ReLU (its slope in the type), one parallel pass each way.
 
 use super::kernels::{give_back, take_scratch};
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
@@ -32,40 +32,71 @@ impl<const P: usize, S: Shape, T: Tape<f32, Cpu>> Module<Tensor<S, f32, Cpu, T>>
     type Error = CpuError;
 
     fn try_forward(&self, x: Tensor<S, f32, Cpu, T>) -> Result<Self::Output, CpuError> {
-        let slope = Self::SLOPE;
-        let shape = *x.shape();
-        let (x, mut tape) = x.split_tape();
-        let mut xs = take_scratch(shape.num_elements());
-        x.copy_into(&mut xs);
-        let mut out = vec![0.0f32; xs.len()];
-        out.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(o, v)| {
-            for (o, &v) in o.iter_mut().zip(v) {
-                *o = if v > 0.0 { v } else { slope * v };
-            }
-        });
-        let out = x.device().tensor_from_vec(out, shape);
-        if !T::OWNS_TAPE {
-            give_back(xs);
-            return Ok(out.put_tape(tape));
-        }
-        let (x_id, out_id) = (x.ghost(), out.ghost());
-        tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&x_id)?;
-            let mut gout = take_scratch(xs.len());
-            gout.copy_from_slice(grads.get_or_alloc_mut(&out_id)?);
-            let gx = grads.get_or_alloc_mut(&x_id)?;
-            gx.par_chunks_mut(CHUNK)
-                .zip(gout.par_chunks(CHUNK))
-                .zip(xs.par_chunks(CHUNK))
-                .for_each(|((gx, go), v)| {
-                    for ((gx, &go), &v) in gx.iter_mut().zip(go).zip(v) {
-                        *gx += if v > 0.0 { go } else { slope * go };
-                    }
-                });
-            give_back(gout);
-            give_back(xs);
-            Ok(())
-        });
-        Ok(out.put_tape(tape))
+        rectify(x, Self::SLOPE)
     }
+}
+
+/// `max(x, 0)`, the lecture's `activation='relu'`.
+///
+/// dfdx's `ReLU` makes several single-threaded passes with a temporary tensor each; this one
+/// shares Leaky ReLU's single parallel pass (the gradient at 0 is 0, as in TensorFlow).
+///
+/// Keras equivalent: `activation='relu'` in a layer, or `Activation('relu')`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Relu;
+
+impl ZeroSizedModule for Relu {}
+impl NonMutableModule for Relu {}
+
+impl<S: Shape, T: Tape<f32, Cpu>> Module<Tensor<S, f32, Cpu, T>> for Relu {
+    type Output = Tensor<S, f32, Cpu, T>;
+    type Error = CpuError;
+
+    fn try_forward(&self, x: Tensor<S, f32, Cpu, T>) -> Result<Self::Output, CpuError> {
+        rectify(x, 0.0)
+    }
+}
+
+/// `x` where positive, `slope * x` elsewhere (exactly 0 for `slope` 0), with its backward op.
+fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -> Result<Tensor<S, f32, Cpu, T>, CpuError> {
+    let shape = *x.shape();
+    let (x, mut tape) = x.split_tape();
+    let mut xs = take_scratch(shape.num_elements());
+    x.copy_into(&mut xs);
+    let mut out = vec![0.0f32; xs.len()];
+    out.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(o, v)| {
+        for (o, &v) in o.iter_mut().zip(v) {
+            *o = if v > 0.0 {
+                v
+            } else if slope == 0.0 {
+                0.0
+            } else {
+                slope * v
+            };
+        }
+    });
+    let out = x.device().tensor_from_vec(out, shape);
+    if !T::OWNS_TAPE {
+        give_back(xs);
+        return Ok(out.put_tape(tape));
+    }
+    let (x_id, out_id) = (x.ghost(), out.ghost());
+    tape.add_backward_op(move |grads| {
+        grads.try_alloc_for(&x_id)?;
+        let mut gout = take_scratch(xs.len());
+        gout.copy_from_slice(grads.get_or_alloc_mut(&out_id)?);
+        let gx = grads.get_or_alloc_mut(&x_id)?;
+        gx.par_chunks_mut(CHUNK)
+            .zip(gout.par_chunks(CHUNK))
+            .zip(xs.par_chunks(CHUNK))
+            .for_each(|((gx, go), v)| {
+                for ((gx, &go), &v) in gx.iter_mut().zip(go).zip(v) {
+                    *gx += if v > 0.0 { go } else { slope * go };
+                }
+            });
+        give_back(gout);
+        give_back(xs);
+        Ok(())
+    });
+    Ok(out.put_tape(tape))
 }

@@ -2,7 +2,7 @@
 //!
 //! Each layer is generic over the batch size and carries its sizes as const generics; a layer
 //! whose declared output size or input channel count does not fit its input fails to compile.
-//! Built-in dfdx layers used alongside them: `BatchNorm1D`, `BatchNorm2D`, `Tanh`, `ReLU`.
+//! Built-in dfdx layers used alongside them: `BatchNorm1D`, `BatchNorm2D`, `Tanh`, `Sigmoid`.
 
 mod conv2d;
 mod dense;
@@ -26,7 +26,7 @@ pub use dropout::Dropout;
 pub use frozen::FrozenForward;
 pub use init::glorot_uniform;
 pub use keras_layer::{KerasLayer, Reseed};
-pub use leaky_relu::LeakyRelu;
+pub use leaky_relu::{LeakyRelu, Relu};
 pub use max_pool2d::MaxPool2d;
 pub use padding::{output_size, padding_before, Padding, Same, Valid};
 pub use reshape::{Flatten, Reshape};
