@@ -15,6 +15,16 @@ use std::path::Path;
 /// File name of the trained judge in the data directory.
 pub const CLASSIFIER_FILE: &str = "classifier.safetensors";
 
+/// The noise seed of judged generator samples (`genlab score`, judged snapshots), so scores of
+/// the same generator agree wherever they are computed.
+pub const JUDGE_NOISE_SEED: u64 = 12345;
+
+/// The real digits samples are compared with: the first `n` test images, in `[0, 1]`.
+pub fn reference_digits(mnist: &Mnist, n: usize) -> Vec<f32> {
+    let indices: Vec<usize> = (0..n.min(mnist.test.len())).collect();
+    mnist.test.pixels(&indices, Scaling::Unit)
+}
+
 /// A CNN digit classifier ([`crate::models::Classifier`]) trained on MNIST.
 pub struct DigitClassifier {
     dev: Cpu,

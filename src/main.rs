@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use genlab::data::{data_dir, fetch_mnist, read_idx, Mirror, Mnist, Scaling, IMAGES_MAGIC};
-use genlab::judge::{DigitClassifier, CLASSIFIER_FILE};
+use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE, JUDGE_NOISE_SEED};
 use genlab::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
 use genlab::train::CHECKPOINT_FILE;
 use genlab::{summaries, Autoencoder, AutoencoderConfig, Error, Figure, Gan, GanConfig, Outcome, StopFlag};
@@ -473,8 +473,7 @@ fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
     let gan = Gan::resume(&dir)?;
     let mnist = gan.mnist();
     let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
-    let reference: Vec<usize> = (0..samples.min(mnist.test.len())).collect();
-    let result = judge.score(&gan.generate(samples, 12345)?, &mnist.test.pixels(&reference, Scaling::Unit))?;
+    let result = judge.score(&gan.generate(samples, JUDGE_NOISE_SEED)?, &reference_digits(mnist, samples))?;
     println!("{} samples from iteration {} of {}", result.samples, gan.iteration(), dir.display());
     println!("{result}");
     Ok(Outcome::Finished)
@@ -501,8 +500,7 @@ fn score_idx_images(path: &Path, samples: usize) -> genlab::Result<Outcome> {
     let digits: Vec<f32> = images.data[..n * 784].iter().map(|&b| f32::from(b) / 127.5 - 1.0).collect();
     let mnist = Mnist::load()?;
     let judge = DigitClassifier::load_or_train(&data_dir(), &mnist)?;
-    let reference: Vec<usize> = (0..n.min(mnist.test.len())).collect();
-    let result = judge.score(&digits, &mnist.test.pixels(&reference, Scaling::Unit))?;
+    let result = judge.score(&digits, &reference_digits(&mnist, n))?;
     println!("{} samples from {}", result.samples, path.display());
     println!("{result}");
     Ok(Outcome::Finished)

@@ -6,7 +6,7 @@ use super::Outcome;
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
-use crate::judge::{DigitClassifier, SampleScore};
+use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED};
 use crate::layers::{FrozenForward, Reseed};
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
 use crate::optim::{Adam, AdamConfig};
@@ -68,7 +68,7 @@ pub struct Snapshot {
     pub iteration: u64,
     /// `snapshot_images` images of 28x28 pixels in `[-1, 1]`, concatenated.
     pub images: Vec<f32>,
-    /// The judge's score of `judge_samples` digits (noise seed 12345, as `genlab score` draws
+    /// The judge's score of `judge_samples` digits (noise seed [`JUDGE_NOISE_SEED`](crate::judge::JUDGE_NOISE_SEED), as `genlab score` draws
     /// them), when [`GanConfig::judge_samples`] is set.
     #[serde(default)]
     pub score: Option<SampleScore>,
@@ -101,9 +101,6 @@ impl GanHistory {
             .collect()
     }
 }
-
-/// The noise seed of judged samples, the same as `genlab score` uses.
-pub const JUDGE_NOISE_SEED: u64 = 12345;
 
 /// The digit classifier and the real test digits it compares samples with.
 struct Judge {
@@ -160,13 +157,10 @@ impl GanCore {
         let grads_d = Some(discriminator.alloc_grads());
         let judge = match config.judge_samples {
             0 => None,
-            n => {
-                let reference: Vec<usize> = (0..n.min(mnist.test.len())).collect();
-                Some(Judge {
-                    classifier: DigitClassifier::load_or_train(&data_dir(), &mnist)?,
-                    reference: mnist.test.pixels(&reference, Scaling::Unit),
-                })
-            }
+            n => Some(Judge {
+                classifier: DigitClassifier::load_or_train(&data_dir(), &mnist)?,
+                reference: reference_digits(&mnist, n),
+            }),
         };
         Ok(GanCore {
             opt_g: Adam::new(config.adam),
