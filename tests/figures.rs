@@ -5,6 +5,7 @@ mod common;
 
 use genlab::data::Scaling;
 use genlab::figures::{save_gif, Activation};
+use genlab::judge::SampleScore;
 use genlab::{Error, Figure, PixelRange};
 use std::collections::HashSet;
 
@@ -95,6 +96,34 @@ fn loss_curves_and_reconstructions_render() {
     assert!(w > h && distinct_colors(&rgb) > 20);
     let svg = fig.to_svg().unwrap();
     assert!(svg.contains("After 10 epochs") && svg.contains("reconstructions"));
+}
+
+#[test]
+fn judge_scores_render_as_curves_from_one_snapshot_on() {
+    let score = |confident: f32, min_class: f32| SampleScore {
+        samples: 1000,
+        confident,
+        class_shares: [0.1; 10],
+        min_class,
+        fid: 20.0,
+    };
+    let fig = Figure::sample_scores(&[0, 400, 800], &[score(0.0, 0.0), score(0.4, 0.03), score(0.5, 0.05)]).unwrap();
+    let (_, _, rgb) = decode(&fig.to_png(1.0).unwrap());
+    // The two series' colours (matplotlib's first two) are drawn.
+    assert!(rgb.chunks(3).any(|p| p == [31, 119, 180]) && rgb.chunks(3).any(|p| p == [255, 127, 14]));
+    let svg = fig.to_svg().unwrap();
+    assert!(
+        svg.contains("confident (p &gt;= 0.9)") || svg.contains("confident (p >= 0.9)"),
+        "{svg}"
+    );
+    assert!(svg.contains("smallest digit share") && svg.contains("iteration") && svg.contains("800"));
+    // A single snapshot (a short run) gets whole-number ticks, not "-0 -0 0 0".
+    let svg = Figure::sample_scores(&[0], &[score(0.0, 0.0)]).unwrap().to_svg().unwrap();
+    assert!(!svg.contains("\n-0\n") && svg.contains("\n10\n"), "{svg}");
+    assert!(matches!(
+        Figure::sample_scores(&[0, 200], &[score(0.0, 0.0)]),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]

@@ -101,8 +101,10 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
     let (x0, x1) = match (curves.window, &curves.x) {
         (Some(_), _) => (0.0, len.max(2) as f64 - 1.0),
         (None, Some(x)) => {
-            let (a, b) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            let pad = ((b - a) * 0.04).max(0.5);
+            // From 0 (or below), at least 10 wide: a single snapshot at 0 gets whole-number ticks.
+            let a = x.iter().fold(0.0f64, |m, &v| m.min(v));
+            let b = x.iter().fold(a + 10.0, |m, &v| m.max(v));
+            let pad = (b - a) * 0.04;
             (a - pad, b + pad)
         }
         (None, None) => (0.5, len as f64 + 0.5),
