@@ -1,7 +1,7 @@
 //! The `genlab` command line: the lecture's parts, headless.
 
 use clap::{Parser, Subcommand};
-use genlab::data::{data_dir, fetch_mnist, read_idx, Mirror, Mnist, Scaling, IMAGES_MAGIC};
+use genlab::data::{data_dir, fetch_mnist, read_idx, Mirror, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
 use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE, JUDGE_NOISE_SEED};
 use genlab::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
 use genlab::train::CHECKPOINT_FILE;
@@ -451,8 +451,7 @@ fn run_autoencoder(
 
 fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Result<Outcome> {
     let mnist = Mnist::load()?;
-    let n = train_images.unwrap_or(mnist.train.len()).min(mnist.train.len());
-    let judge = DigitClassifier::train(&mnist, epochs, n, 0, 100)?;
+    let judge = DigitClassifier::train(&mnist, epochs, train_images.unwrap_or(mnist.train.len()), 0, 100)?;
     let path = data_dir().join(CLASSIFIER_FILE);
     judge.save(&path)?;
     println!("saved {}", path.display());
@@ -497,7 +496,7 @@ fn score_idx_images(path: &Path, samples: usize) -> genlab::Result<Outcome> {
         )));
     }
     let n = samples.min(images.dims[0]);
-    let digits: Vec<f32> = images.data[..n * 784].iter().map(|&b| f32::from(b) / 127.5 - 1.0).collect();
+    let digits: Vec<f32> = images.data[..n * PIXELS].iter().map(|&b| Scaling::Symmetric.apply(b)).collect();
     let mnist = Mnist::load()?;
     let judge = DigitClassifier::load_or_train(&data_dir(), &mnist)?;
     let result = judge.score(&digits, &reference_digits(&mnist, n))?;
