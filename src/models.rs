@@ -92,20 +92,23 @@ pub type Encoder = (
 /// Keras equivalent (the lecture):
 /// ```text
 /// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 4>, Relu
-/// UpSampling2D()                                                -> UpSampling2D<8>
-/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 8>, Relu
+/// UpSampling2D()                                                -> UpSampleConv2d<8, 8, 3, 8>, Relu
+/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   ->   (the two lines as one layer)
 /// UpSampling2D()                                                -> UpSampling2D<16>
 /// Conv2D(16, kernel_size=3, activation='relu')                  -> Conv2d<8, 16, 3, 1, Valid, 14>, Relu
-/// UpSampling2D()                                                -> UpSampling2D<28>
-/// Conv2D(1, kernel_size=3, padding='same', activation='sigmoid') -> Conv2d<16, 1, 3, 1, Same, 28> (+ sigmoid in the loss)
+/// UpSampling2D()                                                -> UpSampleConv2d<16, 1, 3, 28>
+/// Conv2D(1, kernel_size=3, padding='same', activation='sigmoid') ->   (the two lines as one layer; sigmoid in the loss)
 /// ```
+///
+/// As in the [`Generator`], each `UpSampling2D()` + `Conv2D(.., padding='same')` pair is one
+/// [`UpSampleConv2d`] (same weights and function, no upsampled tensor in memory); the 'valid'
+/// convolution after the second upsampling stays two layers.
 pub type Decoder = (
     (Conv2d<8, 8, 3, 1, Same, 4>, Relu),
-    UpSampling2D<8>,
-    (Conv2d<8, 8, 3, 1, Same, 8>, Relu),
+    (UpSampleConv2d<8, 8, 3, 8>, Relu),
     UpSampling2D<16>,
     (Conv2d<8, 16, 3, 1, Valid, 14>, Relu),
-    (UpSampling2D<28>, Conv2d<16, 1, 3, 1, Same, 28>),
+    UpSampleConv2d<16, 1, 3, 28>,
 );
 
 /// The lecture's convolutional autoencoder: encoder then decoder.

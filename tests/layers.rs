@@ -144,6 +144,9 @@ conv_case!(conv_k3_s2_same_odd, 3, 2, 3, 2, Same, true, 7, 4);
 conv_case!(conv_k5_s1_same, 2, 3, 5, 1, Same, true, 7, 7);
 conv_case!(conv_k3_s1_valid, 2, 4, 3, 1, Valid, false, 6, 4);
 conv_case!(conv_k3_s2_valid, 2, 2, 3, 2, Valid, false, 9, 4);
+// Large filter banks (more than 4,096 weights): one batch-wide im2col + GEMM instead of per image.
+conv_case!(conv_large_bank_batch_gemm_same, 16, 32, 5, 1, Same, true, 6, 6);
+conv_case!(conv_large_bank_batch_gemm_strided, 16, 32, 5, 2, Same, true, 7, 4);
 // One filter, stride 1: the direct kernels (the autoencoder's output layer is 16 -> 1 at 28x28).
 conv_case!(conv_one_filter_direct_same, 4, 1, 3, 1, Same, true, 9, 9);
 conv_case!(conv_one_filter_direct_valid, 3, 1, 3, 1, Valid, false, 8, 6);
@@ -342,3 +345,5 @@ macro_rules! upconv_case {
 upconv_case!(upsample_conv_k5_equals_upsampling_then_conv, 3, 4, 5, 7, 14);
 upconv_case!(upsample_conv_k3_equals_upsampling_then_conv, 2, 3, 3, 5, 10);
 upconv_case!(upsample_conv_lecture_last_layer, 4, 1, 5, 14, 28);
+// More than 4,096 phase weights: the batch-wide GEMM path (the generator's first such layer).
+upconv_case!(upsample_conv_large_bank_batch_gemm, 32, 16, 5, 4, 8);

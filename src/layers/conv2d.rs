@@ -1,6 +1,7 @@
 //! 2-D convolution with Keras padding, typed by its output size.
 
 use super::direct_conv::{direct_forward, direct_input_grad, direct_param_grads, prefers_direct};
+use super::image_conv::{image_backward, image_forward, prefers_per_image};
 use super::init::glorot_uniform;
 use super::kernels::{
     conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, give_back, grad_by_channel, take_scratch, ConvGeometry,
@@ -113,8 +114,13 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         let bs = self.bias.as_vec();
         let mut out = vec![0.0; batch.size() * F * O * O];
         let (x_id, w_id, b_id) = (x.ghost(), self.weight.ghost(), self.bias.ghost());
-        if prefers_direct(&geometry) {
-            direct_forward(&xs, &ws, &bs, &mut out, &geometry);
+        let direct = prefers_direct(&geometry);
+        if direct || prefers_per_image(&geometry) {
+            if direct {
+                direct_forward(&xs, &ws, &bs, &mut out, &geometry);
+            } else {
+                image_forward(&xs, &ws, &bs, &mut out, &geometry);
+            }
             let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
             if !T::OWNS_TAPE {
                 give_back(xs);
@@ -126,15 +132,22 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
                 let gout_t = grads.get_or_alloc_mut(&out_id)?;
                 let mut gout = take_scratch(gout_t.len());
                 gout.copy_from_slice(gout_t);
-                if param_grads {
-                    let mut gb = vec![0.0; F];
-                    direct_param_grads(&gout, &xs, grads.get_or_alloc_mut(&w_id)?, &mut gb, &geometry);
-                    for (d, v) in grads.get_or_alloc_mut(&b_id)?.iter_mut().zip(&gb) {
-                        *d += v;
-                    }
+                let gx = grads.get_or_alloc_mut(&x_id)?;
+                let params = if direct {
+                    direct_input_grad(&gout, &ws, gx, &geometry);
+                    param_grads.then(|| {
+                        let (mut gw, mut gb) = (vec![0.0; F * I * K * K], vec![0.0; F]);
+                        direct_param_grads(&gout, &xs, &mut gw, &mut gb, &geometry);
+                        (gw, gb)
+                    })
+                } else {
+                    image_backward(&gout, &xs, &ws, gx, param_grads, &geometry)
+                };
+                if let Some((gw, gb)) = params {
+                    add_into(grads.get_or_alloc_mut(&w_id)?, &gw);
+                    add_into(grads.get_or_alloc_mut(&b_id)?, &gb);
                 }
                 give_back(xs);
-                direct_input_grad(&gout, &ws, grads.get_or_alloc_mut(&x_id)?, &geometry);
                 give_back(gout);
                 give_back(ws);
                 Ok(())
@@ -164,6 +177,13 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
             Ok(())
         });
         Ok(out.put_tape(tape))
+    }
+}
+
+/// `dst += src`, element by element.
+fn add_into(dst: &mut [f32], src: &[f32]) {
+    for (d, v) in dst.iter_mut().zip(src) {
+        *d += v;
     }
 }
 

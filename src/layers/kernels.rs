@@ -42,7 +42,15 @@ impl ConvGeometry {
     pub fn columns(&self) -> usize {
         self.batch * self.out_pixels()
     }
+    /// For stride 1 with input and output rows of the same width (a 'same' convolution): the
+    /// flat offset from output pixel `i` to the input pixel that tap `(ky, kx)` reads.
+    #[inline]
+    pub(crate) fn flat_shift(&self, ky: usize, kx: usize) -> Option<isize> {
+        (self.stride == 1 && self.size == self.out)
+            .then(|| (ky as isize - self.pad as isize) * self.size as isize + kx as isize - self.pad as isize)
+    }
     /// Output columns `[lo, hi)` whose input column `ox * stride + kx - pad` lies inside the image.
+    #[inline]
     pub(crate) fn valid_range(&self, kx: usize) -> (usize, usize) {
         let (s, p, w, o) = (self.stride, self.pad, self.size, self.out);
         let lo = if p > kx { (p - kx).div_ceil(s) } else { 0 }.min(o);
@@ -103,9 +111,10 @@ pub fn gemm(
     assert!(m == 0 || k == 0 || a.len() > (m - 1) * a_rs + (k - 1) * a_cs, "gemm: lhs too small");
     assert!(n == 0 || k == 0 || b.len() > (k - 1) * b_rs + (n - 1) * b_cs, "gemm: rhs too small");
     let threads = rayon::current_num_threads();
-    let parallelism = if threads > 1 && m * n * k > 1 << 15 {
+    let parallelism = if threads > 1 && m * n * k > 1 << 15 && rayon::current_thread_index().is_none() {
         gemm::Parallelism::Rayon(threads)
     } else {
+        // Small, or already inside a parallel task (one image of `image_conv`): one thread.
         gemm::Parallelism::None
     };
     // SAFETY: the asserts above keep every index the strides can form inside the slices.
@@ -136,73 +145,147 @@ pub fn gemm(
 
 /// Unfolds `x` (batch, c_in, size, size) into `cols` (patch_len, columns), zero where padded.
 pub fn im2col(x: &[f32], cols: &mut [f32], g: &ConvGeometry) {
+    cols.par_chunks_mut(g.columns())
+        .enumerate()
+        .for_each(|(row, dst)| im2col_row(x, dst, row, g));
+}
+
+/// [`im2col`] on the calling thread (for one image inside a parallel task).
+pub fn im2col_serial(x: &[f32], cols: &mut [f32], g: &ConvGeometry) {
+    for (row, dst) in cols.chunks_mut(g.columns()).enumerate() {
+        im2col_row(x, dst, row, g);
+    }
+}
+
+/// Row `row` (one input channel and kernel tap) of the column matrix.
+fn im2col_row(x: &[f32], dst: &mut [f32], row: usize, g: &ConvGeometry) {
     let (k, s, p, h, o) = (g.kernel, g.stride, g.pad, g.size, g.out);
     let l = g.out_pixels();
-    cols.par_chunks_mut(g.columns()).enumerate().for_each(|(row, dst)| {
-        let c = row / (k * k);
-        let ky = (row / k) % k;
-        let kx = row % k;
-        let (lo, hi) = g.valid_range(kx);
-        for b in 0..g.batch {
-            let img = &x[(b * g.c_in + c) * h * h..][..h * h];
-            for oy in 0..o {
-                let d = &mut dst[b * l + oy * o..][..o];
-                let iy = (oy * s + ky).wrapping_sub(p);
-                if iy >= h || lo >= hi {
-                    d.fill(0.0);
-                    continue;
-                }
-                let src = &img[iy * h..][..h];
-                d[..lo].fill(0.0);
-                d[hi..].fill(0.0);
-                if s == 1 {
-                    d[lo..hi].copy_from_slice(&src[lo + kx - p..hi + kx - p]);
-                } else {
-                    for (ox, v) in d[lo..hi].iter_mut().enumerate() {
-                        *v = src[(ox + lo) * s + kx - p];
-                    }
+    let c = row / (k * k);
+    let ky = (row / k) % k;
+    let kx = row % k;
+    let (lo, hi) = g.valid_range(kx);
+    for b in 0..g.batch {
+        let img = &x[(b * g.c_in + c) * h * h..][..h * h];
+        let dst = &mut dst[b * l..][..l];
+        if let Some(shift) = g.flat_shift(ky, kx) {
+            // Input and output rows have the same width: one shifted copy of the whole image,
+            // then zero the columns that read across a row end.
+            let (d_lo, d_hi) = flat_span(shift, l);
+            dst[..d_lo].fill(0.0);
+            dst[d_hi..].fill(0.0);
+            dst[d_lo..d_hi].copy_from_slice(&img[(d_lo as isize + shift) as usize..][..d_hi - d_lo]);
+            zero_outside_columns(dst, o, lo, hi);
+            continue;
+        }
+        for oy in 0..o {
+            let d = &mut dst[oy * o..][..o];
+            let iy = (oy * s + ky).wrapping_sub(p);
+            if iy >= h || lo >= hi {
+                d.fill(0.0);
+                continue;
+            }
+            let src = &img[iy * h..][..h];
+            d[..lo].fill(0.0);
+            d[hi..].fill(0.0);
+            if s == 1 {
+                d[lo..hi].copy_from_slice(&src[lo + kx - p..hi + kx - p]);
+            } else {
+                for (ox, v) in d[lo..hi].iter_mut().enumerate() {
+                    *v = src[(ox + lo) * s + kx - p];
                 }
             }
         }
-    });
+    }
+}
+
+/// The output indices `[lo, hi)` of an `l`-pixel image whose flat input index `i + shift` lies
+/// inside the image.
+fn flat_span(shift: isize, l: usize) -> (usize, usize) {
+    let lo = (-shift).clamp(0, l as isize) as usize;
+    let hi = (l as isize - shift).clamp(lo as isize, l as isize) as usize;
+    (lo, hi)
+}
+
+/// Zeroes columns `[0, lo)` and `[hi, width)` of every row of `img`.
+fn zero_outside_columns(img: &mut [f32], width: usize, lo: usize, hi: usize) {
+    if lo > 0 || hi < width {
+        for row in img.chunks_mut(width) {
+            row[..lo].fill(0.0);
+            row[hi..].fill(0.0);
+        }
+    }
 }
 
 /// Folds `dcols` (patch_len, columns) back onto `gx` (batch, c_in, size, size), adding.
 pub fn col2im(dcols: &[f32], gx: &mut [f32], g: &ConvGeometry) {
+    let h = g.size;
+    gx.par_chunks_mut(h * h)
+        .enumerate()
+        .for_each(|(bc, img)| col2im_channel(dcols, img, bc, g));
+}
+
+/// [`col2im`] on the calling thread (for one image inside a parallel task). Zeroes the entries
+/// of `dcols` that belong to padding (they are not part of the gradient) on the way.
+pub fn col2im_serial(dcols: &mut [f32], gx: &mut [f32], g: &ConvGeometry) {
+    let (k, h, o, l) = (g.kernel, g.size, g.out, g.out_pixels());
+    let n = g.columns();
+    for (bc, img) in gx.chunks_mut(h * h).enumerate() {
+        let (b, c) = (bc / g.c_in, bc % g.c_in);
+        if g.flat_shift(0, 0).is_none() {
+            col2im_channel(dcols, img, bc, g);
+            continue;
+        }
+        for ky in 0..k {
+            for kx in 0..k {
+                let shift = g.flat_shift(ky, kx).expect("stride 1, equal widths");
+                let (lo, hi) = g.valid_range(kx);
+                let src = &mut dcols[((c * k + ky) * k + kx) * n + b * l..][..l];
+                zero_outside_columns(src, o, lo, hi);
+                let (d_lo, d_hi) = flat_span(shift, l);
+                let dst = &mut img[(d_lo as isize + shift) as usize..][..d_hi - d_lo];
+                for (a, v) in dst.iter_mut().zip(&src[d_lo..d_hi]) {
+                    *a += *v;
+                }
+            }
+        }
+    }
+}
+
+/// Channel `bc` (image `bc / c_in`, channel `bc % c_in`) of [`col2im`].
+fn col2im_channel(dcols: &[f32], img: &mut [f32], bc: usize, g: &ConvGeometry) {
     let (k, s, p, h, o) = (g.kernel, g.stride, g.pad, g.size, g.out);
     let l = g.out_pixels();
     let n = g.columns();
-    gx.par_chunks_mut(h * h).enumerate().for_each(|(bc, img)| {
-        let (b, c) = (bc / g.c_in, bc % g.c_in);
-        for ky in 0..k {
-            for kx in 0..k {
-                let (lo, hi) = g.valid_range(kx);
-                if lo >= hi {
+    let (b, c) = (bc / g.c_in, bc % g.c_in);
+    for ky in 0..k {
+        for kx in 0..k {
+            let (lo, hi) = g.valid_range(kx);
+            if lo >= hi {
+                continue;
+            }
+            let row = (c * k + ky) * k + kx;
+            let src = &dcols[row * n + b * l..][..l];
+            for oy in 0..o {
+                let iy = (oy * s + ky).wrapping_sub(p);
+                if iy >= h {
                     continue;
                 }
-                let row = (c * k + ky) * k + kx;
-                let src = &dcols[row * n + b * l..][..l];
-                for oy in 0..o {
-                    let iy = (oy * s + ky).wrapping_sub(p);
-                    if iy >= h {
-                        continue;
+                let srow = &src[oy * o..][..o];
+                let irow = &mut img[iy * h..][..h];
+                if s == 1 {
+                    let dst = &mut irow[lo + kx - p..hi + kx - p];
+                    for (a, v) in dst.iter_mut().zip(&srow[lo..hi]) {
+                        *a += *v;
                     }
-                    let srow = &src[oy * o..][..o];
-                    let irow = &mut img[iy * h..][..h];
-                    if s == 1 {
-                        let dst = &mut irow[lo + kx - p..hi + kx - p];
-                        for (a, v) in dst.iter_mut().zip(&srow[lo..hi]) {
-                            *a += *v;
-                        }
-                    } else {
-                        for ox in lo..hi {
-                            irow[ox * s + kx - p] += srow[ox];
-                        }
+                } else {
+                    for ox in lo..hi {
+                        irow[ox * s + kx - p] += srow[ox];
                     }
                 }
             }
         }
-    });
+    }
 }
 
 /// Forward convolution: `out` (batch, c_out, out, out) from `x`, `w` (c_out, patch_len) and
@@ -402,15 +485,35 @@ impl UpConvTaps {
     }
 }
 
-/// Interleaves the four phase outputs `by_phase` (4 * filters, batch * h * h) into
+/// How the four phase outputs of an upsampling convolution are stored: `(4 * filters, batch *
+/// h * h)` from one batch-wide GEMM, or `(batch, 4 * filters, h * h)` from per-image GEMMs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseLayout {
+    /// Channel-major, `(4 * filters, batch * h * h)`.
+    ByChannel,
+    /// Image-major, `(batch, 4 * filters, h * h)`.
+    ByImage,
+}
+
+impl PhaseLayout {
+    /// Offset of phase-channel `pf` of image `b`'s `h * h` block.
+    fn offset(self, pf: usize, b: usize, batch: usize, filters: usize, l: usize) -> usize {
+        match self {
+            PhaseLayout::ByChannel => pf * batch * l + b * l,
+            PhaseLayout::ByImage => (b * 4 * filters + pf) * l,
+        }
+    }
+}
+
+/// Interleaves the four phase outputs `by_phase` (see [`PhaseLayout`]) into
 /// `out` (batch, filters, 2h, 2h), adding the bias.
-pub fn interleave_phases(by_phase: &[f32], bias: &[f32], out: &mut [f32], batch: usize, filters: usize, h: usize) {
-    let (l, n, o) = (h * h, batch * h * h, 2 * h);
+pub fn interleave_phases(by_phase: &[f32], layout: PhaseLayout, bias: &[f32], out: &mut [f32], batch: usize, filters: usize, h: usize) {
+    let (l, o) = (h * h, 2 * h);
     out.par_chunks_mut(o * o).enumerate().for_each(|(bf, dst)| {
         let (b, f) = (bf / filters, bf % filters);
         for phase in 0..4 {
             let (r, s) = (phase / 2, phase % 2);
-            let src = &by_phase[(phase * filters + f) * n + b * l..][..l];
+            let src = &by_phase[layout.offset(phase * filters + f, b, batch, filters, l)..][..l];
             for i in 0..h {
                 let row = &mut dst[(2 * i + r) * o..][..o];
                 for j in 0..h {
@@ -422,23 +525,33 @@ pub fn interleave_phases(by_phase: &[f32], bias: &[f32], out: &mut [f32], batch:
 }
 
 /// The adjoint of [`interleave_phases`] without the bias: regroups `gout` (batch, filters, 2h, 2h)
-/// into (4 * filters, batch * h * h) in a scratch buffer.
-pub fn split_phases(gout: &[f32], batch: usize, filters: usize, h: usize) -> Vec<f32> {
-    let (l, n, o) = (h * h, batch * h * h, 2 * h);
-    let mut gt = take_scratch(4 * filters * n);
-    gt.par_chunks_mut(n).enumerate().for_each(|(pf, dst)| {
+/// into the phase layout `layout` in a scratch buffer.
+pub fn split_phases(gout: &[f32], layout: PhaseLayout, batch: usize, filters: usize, h: usize) -> Vec<f32> {
+    let (l, o) = (h * h, 2 * h);
+    let mut gt = take_scratch(4 * filters * batch * l);
+    // Phase `pf / filters` of channel `pf % filters` of image `b`, into `d`.
+    let split = |d: &mut [f32], pf: usize, b: usize| {
         let (phase, f) = (pf / filters, pf % filters);
         let (r, s) = (phase / 2, phase % 2);
-        for b in 0..batch {
-            let src = &gout[(b * filters + f) * o * o..][..o * o];
-            let d = &mut dst[b * l..][..l];
-            for i in 0..h {
-                for j in 0..h {
-                    d[i * h + j] = src[(2 * i + r) * o + 2 * j + s];
-                }
+        let src = &gout[(b * filters + f) * o * o..][..o * o];
+        for i in 0..h {
+            for j in 0..h {
+                d[i * h + j] = src[(2 * i + r) * o + 2 * j + s];
             }
         }
-    });
+    };
+    match layout {
+        PhaseLayout::ByChannel => gt.par_chunks_mut(batch * l).enumerate().for_each(|(pf, dst)| {
+            for (b, d) in dst.chunks_mut(l).enumerate() {
+                split(d, pf, b);
+            }
+        }),
+        PhaseLayout::ByImage => gt.par_chunks_mut(4 * filters * l).enumerate().for_each(|(b, dst)| {
+            for (pf, d) in dst.chunks_mut(l).enumerate() {
+                split(d, pf, b);
+            }
+        }),
+    }
     gt
 }
 

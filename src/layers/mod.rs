@@ -9,6 +9,7 @@ mod dense;
 mod direct_conv;
 mod dropout;
 mod frozen;
+mod image_conv;
 mod init;
 mod keras_layer;
 pub mod kernels;

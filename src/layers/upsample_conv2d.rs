@@ -1,7 +1,10 @@
 //! `UpSampling2D()` followed by a 'same' convolution, computed on the small image.
 
 use super::conv2d::Conv2d;
-use super::kernels::{col2im, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, ConvGeometry, UpConvTaps};
+use super::image_conv::{image_backward, image_forward, prefers_per_image};
+use super::kernels::{
+    col2im, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, ConvGeometry, PhaseLayout, UpConvTaps,
+};
 use super::padding::Same;
 use crate::summary::{param_counts, LayerRow, Summarize};
 use dfdx::nn::modules::{Module, ModuleVisitor, NonMutableModule, TensorCollection};
@@ -79,15 +82,30 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         let mut stacked = take_scratch(4 * F * ckk);
         taps.fold_weights(&w, F, I, &mut stacked);
         give_back(w);
-        let mut cols = take_scratch(ckk * n);
-        im2col(&xs, &mut cols, &g);
-        give_back(xs);
         let mut by_phase = take_scratch(4 * F * n);
-        gemm((4 * F, n, ckk), &stacked, (ckk, 1), &cols, (n, 1), &mut by_phase, false);
+        // Small filter banks (the last layer's 4 x 576 weights) one image at a time, in cache;
+        // large ones as one batch-wide GEMM whose column matrix the backward pass reuses.
+        let per_image = prefers_per_image(&g);
+        let (layout, cols) = if per_image {
+            image_forward(&xs, &stacked, &vec![0.0; 4 * F], &mut by_phase, &g);
+            (PhaseLayout::ByImage, Vec::new())
+        } else {
+            let mut cols = take_scratch(ckk * n);
+            im2col(&xs, &mut cols, &g);
+            gemm((4 * F, n, ckk), &stacked, (ckk, 1), &cols, (n, 1), &mut by_phase, false);
+            (PhaseLayout::ByChannel, cols)
+        };
         let mut out = vec![0.0; batch.size() * F * O * O];
-        interleave_phases(&by_phase, &self.conv.bias.as_vec(), &mut out, batch.size(), F, H);
+        interleave_phases(&by_phase, layout, &self.conv.bias.as_vec(), &mut out, batch.size(), F, H);
         give_back(by_phase);
         let out = x.device().tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
+        // The per-image backward pass unfolds the input again; the batch-wide one keeps `cols`.
+        let xs = if T::OWNS_TAPE && per_image {
+            xs
+        } else {
+            give_back(xs);
+            Vec::new()
+        };
         if !T::OWNS_TAPE {
             give_back(cols);
             give_back(stacked);
@@ -95,22 +113,30 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         }
         let (x_id, w_id, b_id, out_id) = (x.ghost(), self.conv.weight.ghost(), self.conv.bias.ghost(), out.ghost());
         tape.add_backward_op(move |grads| {
-            let gt = split_phases(grads.get_or_alloc_mut(&out_id)?, g.batch, F, H);
-            {
-                let gb = grads.get_or_alloc_mut(&b_id)?;
-                for (row, chunk) in gt.chunks(n).enumerate() {
-                    gb[row % F] += chunk.iter().sum::<f32>();
+            let gt = split_phases(grads.get_or_alloc_mut(&out_id)?, layout, g.batch, F, H);
+            let (g_stack, gb_phases) = if per_image {
+                let grad = image_backward(&gt, &xs, &stacked, grads.get_or_alloc_mut(&x_id)?, true, &g);
+                give_back(xs);
+                grad.expect("image_backward returns parameter gradients when asked")
+            } else {
+                let mut gb_phases = vec![0.0f32; 4 * F];
+                for (v, row) in gb_phases.iter_mut().zip(gt.chunks(n)) {
+                    *v = row.iter().sum::<f32>();
                 }
+                let mut g_stack = vec![0.0f32; 4 * F * ckk];
+                gemm((4 * F, ckk, n), &gt, (n, 1), &cols, (1, n), &mut g_stack, false);
+                give_back(cols);
+                let mut dcols = take_scratch(ckk * n);
+                gemm((ckk, n, 4 * F), &stacked, (1, ckk), &gt, (n, 1), &mut dcols, false);
+                col2im(&dcols, grads.get_or_alloc_mut(&x_id)?, &g);
+                give_back(dcols);
+                (g_stack, gb_phases)
+            };
+            let gb = grads.get_or_alloc_mut(&b_id)?;
+            for (pf, v) in gb_phases.iter().enumerate() {
+                gb[pf % F] += v;
             }
-            let mut g_stack = take_scratch(4 * F * ckk);
-            gemm((4 * F, ckk, n), &gt, (n, 1), &cols, (1, n), &mut g_stack, false);
             taps.unfold_grad(&g_stack, F, I, grads.get_or_alloc_mut(&w_id)?);
-            give_back(g_stack);
-            give_back(cols);
-            let mut dcols = take_scratch(ckk * n);
-            gemm((ckk, n, 4 * F), &stacked, (1, ckk), &gt, (n, 1), &mut dcols, false);
-            col2im(&dcols, grads.get_or_alloc_mut(&x_id)?, &g);
-            give_back(dcols);
             give_back(gt);
             give_back(stacked);
             Ok(())

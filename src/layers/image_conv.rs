@@ -1,0 +1,174 @@
+//! Convolution one image at a time, for layers with few channels: each thread task takes a fixed
+//! run of images and, per image, unfolds it into a small column matrix that stays in cache and
+//! multiplies it with single-threaded GEMMs.
+//!
+//! The batch-wide form ([`conv_forward`](super::kernels::conv_forward) and friends) writes one
+//! column matrix for the whole batch (the autoencoder's 16 -> 8 layer: 144 x 25,088, 14 MB),
+//! reads it back, and regroups the GEMM's channel-major output into images and the output
+//! gradient back into channels. Per image none of that leaves the cache: the GEMM's
+//! `(c_out, pixels)` result already is the image's `(channels, size, size)` layout, the backward
+//! pass unfolds the image again instead of keeping the matrix, and weight, bias and input
+//! gradients come out of one pass. Layouts as in [`kernels`](super::kernels).
+
+use super::kernels::{col2im_serial, gemm, give_back, im2col_serial, take_scratch, ConvGeometry};
+use rayon::prelude::*;
+
+/// Images per thread task; fixed, so gradient sums are the same on every run.
+const IMAGES_PER_TASK: usize = 8;
+
+/// Whether the per-image kernels are the better choice: small filter banks, where the
+/// batch-wide GEMM is long and thin and the copies around it dominate.
+///
+/// Measured on 2 cores, batch 128 (see BENCHMARKS.md): the autoencoder's layers (filter banks of
+/// 144-1,152 weights) and the discriminator's first layer (1,600).
+pub fn prefers_per_image(g: &ConvGeometry) -> bool {
+    g.c_out * g.patch_len() <= 4096
+}
+
+/// The geometry of a single image of `g`.
+fn one_image(g: &ConvGeometry) -> ConvGeometry {
+    ConvGeometry { batch: 1, ..*g }
+}
+
+/// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`.
+pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
+    let g1 = one_image(g);
+    let (ckk, l) = (g.patch_len(), g.out_pixels());
+    let (x_len, out_len) = (g.c_in * g.size * g.size, g.c_out * l);
+    out.par_chunks_mut(IMAGES_PER_TASK * out_len).enumerate().for_each(|(task, dst)| {
+        let mut cols = take_scratch(ckk * l);
+        for (i, img_out) in dst.chunks_mut(out_len).enumerate() {
+            let b = task * IMAGES_PER_TASK + i;
+            im2col_serial(&x[b * x_len..][..x_len], &mut cols, &g1);
+            for (channel, v) in img_out.chunks_mut(l).zip(bias) {
+                channel.fill(*v);
+            }
+            gemm((g.c_out, l, ckk), w, (ckk, 1), &cols, (l, 1), img_out, true);
+        }
+        give_back(cols);
+    });
+}
+
+/// The backward pass: adds the input gradient to `gx` (batch, c_in, size, size) and, when
+/// `param_grads`, returns the weight gradient `(c_out, patch_len)` and the bias gradient
+/// `(c_out)` to be added to the parameters' gradients.
+pub fn image_backward(
+    gout: &[f32],
+    x: &[f32],
+    w: &[f32],
+    gx: &mut [f32],
+    param_grads: bool,
+    g: &ConvGeometry,
+) -> Option<(Vec<f32>, Vec<f32>)> {
+    let g1 = one_image(g);
+    let (ckk, l) = (g.patch_len(), g.out_pixels());
+    let (x_len, out_len) = (g.c_in * g.size * g.size, g.c_out * l);
+    let partials: Vec<Vec<f32>> = gx
+        .par_chunks_mut(IMAGES_PER_TASK * x_len)
+        .enumerate()
+        .map(|(task, gx_task)| {
+            let mut part = if param_grads {
+                vec![0.0f32; g.c_out * ckk + g.c_out]
+            } else {
+                Vec::new()
+            };
+            let (mut cols, mut dcols) = (take_scratch(ckk * l), take_scratch(ckk * l));
+            for (i, gx_img) in gx_task.chunks_mut(x_len).enumerate() {
+                let b = task * IMAGES_PER_TASK + i;
+                let go = &gout[b * out_len..][..out_len];
+                if param_grads {
+                    im2col_serial(&x[b * x_len..][..x_len], &mut cols, &g1);
+                    let (gw, gb) = part.split_at_mut(g.c_out * ckk);
+                    gemm((g.c_out, ckk, l), go, (l, 1), &cols, (1, l), gw, true);
+                    for (v, channel) in gb.iter_mut().zip(go.chunks(l)) {
+                        *v += channel.iter().sum::<f32>();
+                    }
+                }
+                gemm((ckk, l, g.c_out), w, (1, ckk), go, (l, 1), &mut dcols, false);
+                col2im_serial(&mut dcols, gx_img, &g1);
+            }
+            give_back(cols);
+            give_back(dcols);
+            part
+        })
+        .collect();
+    if !param_grads {
+        return None;
+    }
+    let mut total = vec![0.0f32; g.c_out * ckk + g.c_out];
+    for part in &partials {
+        for (d, v) in total.iter_mut().zip(part) {
+            *d += v;
+        }
+    }
+    let gb = total.split_off(g.c_out * ckk);
+    Some((total, gb))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::kernels::{conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, grad_by_channel};
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503) % 2001)
+            .map(|v| v as f32 / 1000.0 - 1.0)
+            .collect()
+    }
+
+    fn close(a: &[f32], b: &[f32]) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())), "at {i}: {x} vs {y}");
+        }
+    }
+
+    /// The per-image kernels agree with the batch-wide im2col + GEMM, strided and padded, with a
+    /// batch that is not a multiple of the task size.
+    #[test]
+    fn per_image_kernels_match_batch_kernels() {
+        for (c_in, c_out, size, kernel, stride, pad, out) in [
+            (16, 8, 14, 3, 1, 1, 14),
+            (8, 16, 16, 3, 1, 0, 14),
+            (8, 8, 7, 3, 2, 1, 4),
+            (1, 64, 28, 5, 2, 1, 14),
+        ] {
+            let g = ConvGeometry {
+                batch: 11,
+                c_in,
+                c_out,
+                size,
+                kernel,
+                stride,
+                pad,
+                out,
+            };
+            let x = values(g.batch * c_in * size * size, 1);
+            let w = values(c_out * g.patch_len(), 2);
+            let bias = values(c_out, 3);
+            let gout = values(g.batch * c_out * out * out, 4);
+
+            let mut cols = vec![0.0; g.patch_len() * g.columns()];
+            let mut want = vec![0.0; gout.len()];
+            conv_forward(&x, &w, &bias, &mut cols, &mut want, &g);
+            let mut got = vec![0.0; gout.len()];
+            image_forward(&x, &w, &bias, &mut got, &g);
+            close(&got, &want);
+
+            let gt = grad_by_channel(&gout, &g);
+            let (mut want_w, mut want_b, mut want_x) = (vec![0.0; w.len()], vec![0.0; c_out], vec![0.5; x.len()]);
+            conv_weight_grad(&gt, &cols, &mut want_w, &g);
+            conv_bias_grad(&gt, &mut want_b, &g);
+            conv_input_grad(&gt, &w, &mut want_x, &g);
+            let mut got_x = vec![0.5; x.len()];
+            let (got_w, got_b) = image_backward(&gout, &x, &w, &mut got_x, true, &g).expect("parameter gradients");
+            close(&got_w, &want_w);
+            close(&got_b, &want_b);
+            close(&got_x, &want_x);
+            let mut frozen_x = vec![0.5; x.len()];
+            assert!(image_backward(&gout, &x, &w, &mut frozen_x, false, &g).is_none());
+            close(&frozen_x, &want_x);
+        }
+    }
+}
