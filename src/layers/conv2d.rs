@@ -129,9 +129,8 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
             }
             let out_id = out.ghost();
             tape.add_backward_op(move |grads| {
-                let gout_t = grads.get_or_alloc_mut(&out_id)?;
-                let mut gout = take_scratch(gout_t.len());
-                gout.copy_from_slice(gout_t);
+                // Moved out of `grads` (and back below) rather than copied.
+                let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
                 let gx = grads.get_or_alloc_mut(&x_id)?;
                 let params = if direct {
                     direct_input_grad(&gout, &ws, gx, &geometry);
@@ -147,8 +146,8 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
                     add_into(grads.get_or_alloc_mut(&w_id)?, &gw);
                     add_into(grads.get_or_alloc_mut(&b_id)?, &gb);
                 }
+                **grads.get_or_alloc_mut(&out_id)? = gout;
                 give_back(xs);
-                give_back(gout);
                 give_back(ws);
                 Ok(())
             });

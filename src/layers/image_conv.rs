@@ -13,10 +13,11 @@
 use super::kernels::{col2im_serial, gemm, give_back, im2col_serial, take_scratch, ConvGeometry};
 use rayon::prelude::*;
 
-/// Images per thread task; fixed, so gradient sums are the same on every run.
-const IMAGES_PER_TASK: usize = 8;
+/// Images per thread task; fixed, so gradient sums are the same on every run. Four images of the
+/// autoencoder's 16 -> 8 layer make a 450 KB column matrix, half of this machine's 1 MB L2.
+const IMAGES_PER_TASK: usize = 4;
 
-/// Whether the per-image kernels are the better choice: small filter banks, where the
+/// Whether the per-task kernels are the better choice: small filter banks, where the
 /// batch-wide GEMM is long and thin and the copies around it dominate.
 ///
 /// Measured on 2 cores, batch 128 (see BENCHMARKS.md): the autoencoder's layers (filter banks of
@@ -25,27 +26,31 @@ pub fn prefers_per_image(g: &ConvGeometry) -> bool {
     g.c_out * g.patch_len() <= 4096
 }
 
-/// The geometry of a single image of `g`.
-fn one_image(g: &ConvGeometry) -> ConvGeometry {
-    ConvGeometry { batch: 1, ..*g }
+/// The geometry of `images` images of `g`.
+fn task_geometry(g: &ConvGeometry, images: usize) -> ConvGeometry {
+    ConvGeometry { batch: images, ..*g }
 }
 
 /// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`.
 pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
-    let g1 = one_image(g);
     let (ckk, l) = (g.patch_len(), g.out_pixels());
     let (x_len, out_len) = (g.c_in * g.size * g.size, g.c_out * l);
     out.par_chunks_mut(IMAGES_PER_TASK * out_len).enumerate().for_each(|(task, dst)| {
-        let mut cols = take_scratch(ckk * l);
+        let gt = task_geometry(g, dst.len() / out_len);
+        let n = gt.columns();
+        let (mut cols, mut by_channel) = (take_scratch(ckk * n), take_scratch(g.c_out * n));
+        im2col_serial(&x[task * IMAGES_PER_TASK * x_len..][..gt.batch * x_len], &mut cols, &gt);
+        gemm((g.c_out, n, ckk), w, (ckk, 1), &cols, (n, 1), &mut by_channel, false);
+        // (c_out, images * l) -> (images, c_out, l), adding the bias.
         for (i, img_out) in dst.chunks_mut(out_len).enumerate() {
-            let b = task * IMAGES_PER_TASK + i;
-            im2col_serial(&x[b * x_len..][..x_len], &mut cols, &g1);
-            for (channel, v) in img_out.chunks_mut(l).zip(bias) {
-                channel.fill(*v);
+            for (o, channel) in img_out.chunks_mut(l).enumerate() {
+                for (d, v) in channel.iter_mut().zip(&by_channel[o * n + i * l..][..l]) {
+                    *d = v + bias[o];
+                }
             }
-            gemm((g.c_out, l, ckk), w, (ckk, 1), &cols, (l, 1), img_out, true);
         }
         give_back(cols);
+        give_back(by_channel);
     });
 }
 
@@ -60,35 +65,39 @@ pub fn image_backward(
     param_grads: bool,
     g: &ConvGeometry,
 ) -> Option<(Vec<f32>, Vec<f32>)> {
-    let g1 = one_image(g);
     let (ckk, l) = (g.patch_len(), g.out_pixels());
     let (x_len, out_len) = (g.c_in * g.size * g.size, g.c_out * l);
     let partials: Vec<Vec<f32>> = gx
         .par_chunks_mut(IMAGES_PER_TASK * x_len)
         .enumerate()
         .map(|(task, gx_task)| {
-            let mut part = if param_grads {
-                vec![0.0f32; g.c_out * ckk + g.c_out]
-            } else {
-                Vec::new()
-            };
-            let (mut cols, mut dcols) = (take_scratch(ckk * l), take_scratch(ckk * l));
-            for (i, gx_img) in gx_task.chunks_mut(x_len).enumerate() {
-                let b = task * IMAGES_PER_TASK + i;
-                let go = &gout[b * out_len..][..out_len];
-                if param_grads {
-                    im2col_serial(&x[b * x_len..][..x_len], &mut cols, &g1);
-                    let (gw, gb) = part.split_at_mut(g.c_out * ckk);
-                    gemm((g.c_out, ckk, l), go, (l, 1), &cols, (1, l), gw, true);
-                    for (v, channel) in gb.iter_mut().zip(go.chunks(l)) {
-                        *v += channel.iter().sum::<f32>();
-                    }
+            let gt = task_geometry(g, gx_task.len() / x_len);
+            let n = gt.columns();
+            let first = task * IMAGES_PER_TASK;
+            // The output gradient regrouped by channel, (c_out, images * l).
+            let mut by_channel = take_scratch(g.c_out * n);
+            for (i, go) in gout[first * out_len..][..gt.batch * out_len].chunks(out_len).enumerate() {
+                for (o, channel) in go.chunks(l).enumerate() {
+                    by_channel[o * n + i * l..][..l].copy_from_slice(channel);
                 }
-                gemm((ckk, l, g.c_out), w, (1, ckk), go, (l, 1), &mut dcols, false);
-                col2im_serial(&mut dcols, gx_img, &g1);
             }
-            give_back(cols);
+            let mut part = Vec::new();
+            if param_grads {
+                part = vec![0.0f32; g.c_out * ckk + g.c_out];
+                let mut cols = take_scratch(ckk * n);
+                im2col_serial(&x[first * x_len..][..gt.batch * x_len], &mut cols, &gt);
+                let (gw, gb) = part.split_at_mut(g.c_out * ckk);
+                gemm((g.c_out, ckk, n), &by_channel, (n, 1), &cols, (1, n), gw, false);
+                for (v, channel) in gb.iter_mut().zip(by_channel.chunks(n)) {
+                    *v = channel.iter().sum::<f32>();
+                }
+                give_back(cols);
+            }
+            let mut dcols = take_scratch(ckk * n);
+            gemm((ckk, n, g.c_out), w, (1, ckk), &by_channel, (n, 1), &mut dcols, false);
+            col2im_serial(&mut dcols, gx_task, &gt);
             give_back(dcols);
+            give_back(by_channel);
             part
         })
         .collect();

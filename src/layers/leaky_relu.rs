@@ -83,8 +83,8 @@ fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -
     let (x_id, out_id) = (x.ghost(), out.ghost());
     tape.add_backward_op(move |grads| {
         grads.try_alloc_for(&x_id)?;
-        let mut gout = take_scratch(xs.len());
-        gout.copy_from_slice(grads.get_or_alloc_mut(&out_id)?);
+        // Moved out of `grads` (and back below) rather than copied: both are borrowed at once.
+        let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
         let gx = grads.get_or_alloc_mut(&x_id)?;
         gx.par_chunks_mut(CHUNK)
             .zip(gout.par_chunks(CHUNK))
@@ -94,7 +94,7 @@ fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -
                     *gx += if v > 0.0 { go } else { slope * go };
                 }
             });
-        give_back(gout);
+        **grads.get_or_alloc_mut(&out_id)? = gout;
         give_back(xs);
         Ok(())
     });

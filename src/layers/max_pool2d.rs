@@ -26,8 +26,9 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
         const { assert!(O == H.div_ceil(2), "MaxPool2d<OUT>: OUT must be ceil(input size / 2)") };
         let batch = x.shape().0;
         let (x, mut tape) = x.split_tape();
-        let xs = x.as_vec();
         let planes = batch.size() * C;
+        let mut xs = take_scratch(planes * H * H);
+        x.copy_into(&mut xs); // a memcpy; `as_vec` walks a strided iterator
         let mut out = vec![0.0f32; planes * O * O];
         // Index (within its plane) of the input that won each output, for the backward pass.
         let mut argmax = vec![0u32; planes * O * O];
@@ -52,13 +53,14 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
                     }
                 }
             });
+        give_back(xs);
         let out = x.device().tensor_from_vec(out, (batch, Const::<C>, Const::<O>, Const::<O>));
         if T::OWNS_TAPE {
             let (x_id, out_id) = (x.ghost(), out.ghost());
             tape.add_backward_op(move |grads| {
                 grads.try_alloc_for(&x_id)?;
-                let mut gout = take_scratch(planes * O * O);
-                gout.copy_from_slice(grads.get_or_alloc_mut(&out_id)?);
+                // Moved out of `grads` (and back below) rather than copied.
+                let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
                 let gx = grads.get_or_alloc_mut(&x_id)?;
                 gx.par_chunks_mut(H * H).enumerate().for_each(|(plane, gplane)| {
                     let g = &gout[plane * O * O..][..O * O];
@@ -67,7 +69,7 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
                         gplane[idx as usize] += gv;
                     }
                 });
-                give_back(gout);
+                **grads.get_or_alloc_mut(&out_id)? = gout;
                 Ok(())
             });
         }

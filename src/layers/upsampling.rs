@@ -49,8 +49,8 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
             let (x_id, out_id) = (x.ghost(), out.ghost());
             tape.add_backward_op(move |grads| {
                 grads.try_alloc_for(&x_id)?;
-                let mut gout = take_scratch(planes * O * O);
-                gout.copy_from_slice(grads.get_or_alloc_mut(&out_id)?);
+                // Moved out of `grads` (and back below) rather than copied.
+                let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
                 let gx = grads.get_or_alloc_mut(&x_id)?;
                 gx.par_chunks_mut(H * H).zip(gout.par_chunks(O * O)).for_each(|(g, go)| {
                     for y in 0..H {
@@ -60,7 +60,7 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
                         }
                     }
                 });
-                give_back(gout);
+                **grads.get_or_alloc_mut(&out_id)? = gout;
                 Ok(())
             });
         }
