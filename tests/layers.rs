@@ -270,7 +270,8 @@ fn relu_is_max_x_0_with_a_zero_gradient_at_and_below_0() {
 #[test]
 fn dropout_drops_at_its_rate_only_in_training_and_repeats_under_a_seed() {
     let dev = dev();
-    let x: Tensor<(usize, Const<1000>), f32, Cpu> = dev.ones_like(&(10, Const));
+    // 40,000 inputs: several chunks of the mask, each with its own generator.
+    let x: Tensor<(usize, Const<1000>), f32, Cpu> = dev.ones_like(&(40, Const));
     let mut d = Dropout::<30>::default();
     assert_eq!(d.forward(x.clone()).as_vec(), x.as_vec(), "inference must be the identity");
     d.reseed(5);
@@ -281,8 +282,15 @@ fn dropout_drops_at_its_rate_only_in_training_and_repeats_under_a_seed() {
     d.reseed(5);
     let b = d.forward_mut(x.clone().traced(Gradients::leaky())).as_vec();
     assert_eq!(a, b, "same seed, same mask");
-    let c = d.forward_mut(x.traced(Gradients::leaky())).as_vec();
+    let c = d.forward_mut(x.clone().traced(Gradients::leaky())).as_vec();
     assert_ne!(a, c, "a second call draws a new mask");
+    d.reseed(5);
+    let grads = d.forward_mut(x.leaky_trace()).sum().backward();
+    assert_eq!(
+        grads.get(&x).as_vec(),
+        a,
+        "the gradient of a kept input is the keep scale, of a dropped one 0"
+    );
 }
 
 #[test]
