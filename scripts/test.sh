@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with Rust, Python 3 and pip:
 #   1. set-up (scripts/setup.sh: venv with JupyterLab/nbclient, evcxr_jupyter, kernel, MNIST)
-#   2. cargo test --release (library, layers, training on real MNIST, figures, compile-fail shapes)
+#   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes)
 #   3. every notebook executed headless with small counts; fails on any error, panic or missing figure
 #   4. the executed notebooks opened in JupyterLab in headless Chromium (installed with apt when missing)
 # Idempotent and quick when already set up. Usage: bash scripts/test.sh
@@ -12,7 +12,8 @@ SECONDS=0
 bash scripts/setup.sh
 echo "== set-up done after ${SECONDS} s"
 
-cargo test --release --locked
+# Integer overflow checked in genlab's own code (release builds leave it unchecked, for speed).
+cargo test --release --locked --config 'profile.release.package.genlab.overflow-checks=true'
 echo "== cargo tests done after ${SECONDS} s"
 
 export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
