@@ -71,18 +71,21 @@ pub type Discriminator = (
 ///
 /// Keras equivalent (the lecture):
 /// ```text
-/// Conv2D(16, kernel_size=3, padding='same', input_shape=(28,28,1), activation='relu') -> Conv2d<1, 16, 3, 1, Same, 28>, Relu
+/// Conv2D(16, kernel_size=3, padding='same', input_shape=(28,28,1), activation='relu') -> Conv2d<1, 16, 3, 1, Same, 28, Relu>
 /// MaxPooling2D(pool_size=2, padding='same')                                         -> MaxPool2d<14>
-/// Conv2D(8, kernel_size=3, activation='relu', padding='same')                        -> Conv2d<16, 8, 3, 1, Same, 14>, Relu
+/// Conv2D(8, kernel_size=3, activation='relu', padding='same')                        -> Conv2d<16, 8, 3, 1, Same, 14, Relu>
 /// MaxPooling2D(pool_size=2, padding='same')                                         -> MaxPool2d<7>
-/// Conv2D(8, kernel_size=3, strides=2, padding='same', activation='relu')             -> Conv2d<8, 8, 3, 2, Same, 4>, Relu
+/// Conv2D(8, kernel_size=3, strides=2, padding='same', activation='relu')             -> Conv2d<8, 8, 3, 2, Same, 4, Relu>
 /// ```
+///
+/// `activation='relu'` is part of the layer, as in Keras: the rectifier runs in the
+/// convolution's own passes (see [`crate::layers::ConvActivation`]).
 pub type Encoder = (
-    (Conv2d<1, 16, 3, 1, Same, 28>, Relu),
+    Conv2d<1, 16, 3, 1, Same, 28, Relu>,
     MaxPool2d<14>,
-    (Conv2d<16, 8, 3, 1, Same, 14>, Relu),
+    Conv2d<16, 8, 3, 1, Same, 14, Relu>,
     MaxPool2d<7>,
-    (Conv2d<8, 8, 3, 2, Same, 4>, Relu),
+    Conv2d<8, 8, 3, 2, Same, 4, Relu>,
 );
 
 /// The decoder half of the lecture's convolutional autoencoder: the 4x4x8 code to 28x28 logits.
@@ -91,11 +94,11 @@ pub type Encoder = (
 ///
 /// Keras equivalent (the lecture):
 /// ```text
-/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 4>, Relu
-/// UpSampling2D()                                                -> UpSampleConv2d<8, 8, 3, 8>, Relu
+/// Conv2D(8, kernel_size=3, padding='same', activation='relu')   -> Conv2d<8, 8, 3, 1, Same, 4, Relu>
+/// UpSampling2D()                                                -> UpSampleConv2d<8, 8, 3, 8, Relu>
 /// Conv2D(8, kernel_size=3, padding='same', activation='relu')   ->   (the two lines as one layer)
 /// UpSampling2D()                                                -> UpSampling2D<16>
-/// Conv2D(16, kernel_size=3, activation='relu')                  -> Conv2d<8, 16, 3, 1, Valid, 14>, Relu
+/// Conv2D(16, kernel_size=3, activation='relu')                  -> Conv2d<8, 16, 3, 1, Valid, 14, Relu>
 /// UpSampling2D()                                                -> UpSampleConv2d<16, 1, 3, 28>
 /// Conv2D(1, kernel_size=3, padding='same', activation='sigmoid') ->   (the two lines as one layer; sigmoid in the loss)
 /// ```
@@ -104,10 +107,10 @@ pub type Encoder = (
 /// [`UpSampleConv2d`] (same weights and function, no upsampled tensor in memory); the 'valid'
 /// convolution after the second upsampling stays two layers.
 pub type Decoder = (
-    (Conv2d<8, 8, 3, 1, Same, 4>, Relu),
-    (UpSampleConv2d<8, 8, 3, 8>, Relu),
+    Conv2d<8, 8, 3, 1, Same, 4, Relu>,
+    UpSampleConv2d<8, 8, 3, 8, Relu>,
     UpSampling2D<16>,
-    (Conv2d<8, 16, 3, 1, Valid, 14>, Relu),
+    Conv2d<8, 16, 3, 1, Valid, 14, Relu>,
     UpSampleConv2d<16, 1, 3, 28>,
 );
 

@@ -1,5 +1,6 @@
 //! 2-D convolution with Keras padding, typed by its output size.
 
+use super::activation::{gate_in_place, rectify_in_place, ConvActivation, Linear};
 use super::direct_conv::{direct_forward, direct_input_grad, direct_param_grads, prefers_direct};
 use super::image_conv::{image_backward, image_forward, prefers_per_image};
 use super::init::glorot_uniform;
@@ -16,12 +17,13 @@ use std::marker::PhantomData;
 /// Square 2-D convolution over `(batch, IN, H, H)` images, giving `(batch, FILTERS, OUT, OUT)`.
 ///
 /// Generics: `IN` input channels, `FILTERS` output channels, `K` kernel size, `STRIDE`,
-/// `P` padding ([`Same`](super::Same) or [`Valid`](super::Valid)) and `OUT` the output size.
-/// `OUT` is checked against the Keras formula when the layer is used, so a wrong size (or a
+/// `P` padding ([`Same`](super::Same) or [`Valid`](super::Valid)), `OUT` the output size and
+/// `A` the activation applied to the output ([`Linear`](super::Linear), the default, or
+/// [`Relu`](super::Relu), fused into the layer's own passes). `OUT` is checked against the Keras formula when the layer is used, so a wrong size (or a
 /// wrong channel count from the previous layer) is a compile error, not a run-time one.
 /// Weights are glorot_uniform, biases zero, as Keras initialises them.
 ///
-/// Keras equivalent: `Conv2D(FILTERS, kernel_size=K, strides=STRIDE, padding=P)`.
+/// Keras equivalent: `Conv2D(FILTERS, kernel_size=K, strides=STRIDE, padding=P, activation=A)`.
 /// PyTorch equivalent: `nn.Conv2d(IN, FILTERS, K, STRIDE)` plus TF-style 'same' padding.
 #[derive(Debug, Clone)]
 pub struct Conv2d<
@@ -31,6 +33,7 @@ pub struct Conv2d<
     const STRIDE: usize,
     P: Padding,
     const OUT: usize,
+    A: ConvActivation = Linear,
     E: Dtype = f32,
     D: Storage<E> = Cpu,
 > {
@@ -38,27 +41,36 @@ pub struct Conv2d<
     pub weight: Tensor<Rank4<FILTERS, IN, K, K>, E, D>,
     /// Bias, one per filter.
     pub bias: Tensor<Rank1<FILTERS>, E, D>,
-    padding: PhantomData<P>,
+    padding: PhantomData<(P, A)>,
 }
 
-impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize> BuildOnDevice<Cpu, f32>
-    for Conv2d<I, F, K, S, P, O, f32, Cpu>
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation> BuildOnDevice<Cpu, f32>
+    for Conv2d<I, F, K, S, P, O, A, f32, Cpu>
 {
     type Built = Self;
 }
 
-impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, E: Dtype, D: Storage<E>> NonMutableModule
-    for Conv2d<I, F, K, S, P, O, E, D>
+impl<
+        const I: usize,
+        const F: usize,
+        const K: usize,
+        const S: usize,
+        P: Padding,
+        const O: usize,
+        A: ConvActivation,
+        E: Dtype,
+        D: Storage<E>,
+    > NonMutableModule for Conv2d<I, F, K, S, P, O, A, E, D>
 {
 }
 
-impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, E, D> TensorCollection<E, D>
-    for Conv2d<I, F, K, S, P, O, E, D>
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation, E, D>
+    TensorCollection<E, D> for Conv2d<I, F, K, S, P, O, A, E, D>
 where
     E: Dtype + num_traits::Float + rand_distr::uniform::SampleUniform,
     D: Device<E>,
 {
-    type To<E2: Dtype, D2: Device<E2>> = Conv2d<I, F, K, S, P, O, E2, D2>;
+    type To<E2: Dtype, D2: Device<E2>> = Conv2d<I, F, K, S, P, O, A, E2, D2>;
 
     fn iter_tensors<V: ModuleVisitor<Self, E, D>>(visitor: &mut V) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
         visitor.visit_fields(
@@ -80,7 +92,9 @@ where
     }
 }
 
-impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize> Conv2d<I, F, K, S, P, O, f32, Cpu> {
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation>
+    Conv2d<I, F, K, S, P, O, A, f32, Cpu>
+{
     /// The convolution, optionally without parameter gradients (a frozen layer still passes
     /// gradients to its input).
     pub(crate) fn apply<B: Dim, const H: usize, T: Tape<f32, Cpu>>(
@@ -114,49 +128,31 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         let bs = self.bias.as_vec();
         let mut out = vec![0.0; batch.size() * F * O * O];
         let (x_id, w_id, b_id) = (x.ghost(), self.weight.ghost(), self.bias.ghost());
-        let direct = prefers_direct(&geometry);
-        if direct || prefers_per_image(&geometry) {
-            if direct {
-                direct_forward(&xs, &ws, &bs, &mut out, &geometry);
-            } else {
-                image_forward(&xs, &ws, &bs, &mut out, &geometry);
+        let path = if prefers_direct(&geometry) {
+            Path::Direct
+        } else if prefers_per_image(&geometry) {
+            Path::PerImage
+        } else {
+            Path::Batched
+        };
+        // The batch-wide path keeps its column matrix for the backward pass, the others the input.
+        let mut cols = Vec::new();
+        match path {
+            Path::Direct => direct_forward(&xs, &ws, &bs, &mut out, &geometry),
+            Path::PerImage => image_forward(&xs, &ws, &bs, &mut out, &geometry),
+            Path::Batched => {
+                cols = take_scratch(geometry.patch_len() * geometry.columns());
+                conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
             }
-            let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
-            if !T::OWNS_TAPE {
-                give_back(xs);
-                give_back(ws);
-                return Ok(out.put_tape(tape));
-            }
-            let out_id = out.ghost();
-            tape.add_backward_op(move |grads| {
-                // Moved out of `grads` (and back below) rather than copied.
-                let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
-                let gx = grads.get_or_alloc_mut(&x_id)?;
-                let params = if direct {
-                    direct_input_grad(&gout, &ws, gx, &geometry);
-                    param_grads.then(|| {
-                        let (mut gw, mut gb) = (vec![0.0; F * I * K * K], vec![0.0; F]);
-                        direct_param_grads(&gout, &xs, &mut gw, &mut gb, &geometry);
-                        (gw, gb)
-                    })
-                } else {
-                    image_backward(&gout, &xs, &ws, gx, param_grads, &geometry)
-                };
-                if let Some((gw, gb)) = params {
-                    add_into(grads.get_or_alloc_mut(&w_id)?, &gw);
-                    add_into(grads.get_or_alloc_mut(&b_id)?, &gb);
-                }
-                **grads.get_or_alloc_mut(&out_id)? = gout;
-                give_back(xs);
-                give_back(ws);
-                Ok(())
-            });
-            return Ok(out.put_tape(tape));
         }
-        let mut cols = take_scratch(geometry.patch_len() * geometry.columns());
-        conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
-        give_back(xs);
+        let positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));
         let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
+        let xs = if T::OWNS_TAPE && path != Path::Batched {
+            xs
+        } else {
+            give_back(xs);
+            Vec::new()
+        };
         if !T::OWNS_TAPE {
             give_back(cols);
             give_back(ws);
@@ -164,19 +160,59 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         }
         let out_id = out.ghost();
         tape.add_backward_op(move |grads| {
-            let gt = grad_by_channel(grads.get_or_alloc_mut(&out_id)?, &geometry);
-            if param_grads {
-                conv_weight_grad(&gt, &cols, grads.get_or_alloc_mut(&w_id)?, &geometry);
-                conv_bias_grad(&gt, grads.get_or_alloc_mut(&b_id)?, &geometry);
+            // The output gradient, moved out of `grads` (and back below) rather than copied; with
+            // a fused activation it becomes the gradient before the activation, in place.
+            let mut gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
+            if let (Some(slope), Some(positive)) = (A::SLOPE, &positive) {
+                gate_in_place(&mut gout, positive, slope);
             }
-            give_back(cols);
-            conv_input_grad(&gt, &ws, grads.get_or_alloc_mut(&x_id)?, &geometry);
-            give_back(gt);
+            let gx = grads.get_or_alloc_mut(&x_id)?;
+            let params = match path {
+                Path::Direct => {
+                    direct_input_grad(&gout, &ws, gx, &geometry);
+                    param_grads.then(|| {
+                        let (mut gw, mut gb) = (vec![0.0; F * I * K * K], vec![0.0; F]);
+                        direct_param_grads(&gout, &xs, &mut gw, &mut gb, &geometry);
+                        (gw, gb)
+                    })
+                }
+                Path::PerImage => image_backward(&gout, &xs, &ws, gx, param_grads, &geometry),
+                Path::Batched => {
+                    let gt = grad_by_channel(&gout, &geometry);
+                    conv_input_grad(&gt, &ws, gx, &geometry);
+                    let params = param_grads.then(|| {
+                        let (mut gw, mut gb) = (vec![0.0; F * I * K * K], vec![0.0; F]);
+                        conv_weight_grad(&gt, &cols, &mut gw, &geometry);
+                        conv_bias_grad(&gt, &mut gb, &geometry);
+                        (gw, gb)
+                    });
+                    give_back(gt);
+                    params
+                }
+            };
+            if let Some((gw, gb)) = params {
+                add_into(grads.get_or_alloc_mut(&w_id)?, &gw);
+                add_into(grads.get_or_alloc_mut(&b_id)?, &gb);
+            }
+            **grads.get_or_alloc_mut(&out_id)? = gout;
+            give_back(xs);
             give_back(ws);
+            give_back(cols);
             Ok(())
         });
         Ok(out.put_tape(tape))
     }
+}
+
+/// Which kernels a convolution runs on (chosen from its geometry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// Direct stride-1 kernels, for single-filter layers.
+    Direct,
+    /// im2col + GEMM on tasks of a few images, for small filter banks.
+    PerImage,
+    /// One batch-wide im2col + GEMM, for large filter banks.
+    Batched,
 }
 
 /// `dst += src`, element by element.
@@ -186,9 +222,10 @@ fn add_into(dst: &mut [f32], src: &[f32]) {
     }
 }
 
-impl<B: Dim, const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const H: usize, const O: usize, T>
-    Module<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>> for Conv2d<I, F, K, S, P, O, f32, Cpu>
+impl<B: Dim, const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const H: usize, const O: usize, A, T>
+    Module<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>> for Conv2d<I, F, K, S, P, O, A, f32, Cpu>
 where
+    A: ConvActivation,
     T: Tape<f32, Cpu>,
 {
     type Output = Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, T>;

@@ -1,6 +1,6 @@
 //! Forward passes through a frozen model: gradients reach the input, not the weights.
 
-use super::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, Padding};
+use super::{Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, Padding};
 use dfdx::nn::modules::{Module, ModuleMut};
 use dfdx::prelude::*;
 
@@ -21,8 +21,17 @@ pub trait FrozenForward<X> {
     fn forward_frozen(&mut self, x: X) -> Result<Self::Output, CpuError>;
 }
 
-impl<B: Dim, const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const H: usize, const O: usize>
-    FrozenForward<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, OwnedTape<f32, Cpu>>> for Conv2d<I, F, K, S, P, O>
+impl<
+        B: Dim,
+        const I: usize,
+        const F: usize,
+        const K: usize,
+        const S: usize,
+        P: Padding,
+        const H: usize,
+        const O: usize,
+        A: ConvActivation,
+    > FrozenForward<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, OwnedTape<f32, Cpu>>> for Conv2d<I, F, K, S, P, O, A>
 {
     type Output = Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, OwnedTape<f32, Cpu>>;
     fn forward_frozen(

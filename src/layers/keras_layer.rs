@@ -1,6 +1,6 @@
 //! What every genlab layer tells about itself: its Keras class and how to reseed it.
 
-use super::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D};
+use super::{Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D};
 use dfdx::nn::modules::{BatchNorm1D, BatchNorm2D, ReLU, Sigmoid, Tanh};
 use dfdx::prelude::*;
 
@@ -54,7 +54,7 @@ macro_rules! keras_layer {
     };
 }
 
-keras_layer!("Conv2D", "conv2d", [const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize], Conv2d<I, F, K, S, P, O>);
+keras_layer!("Conv2D", "conv2d", [const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation], Conv2d<I, F, K, S, P, O, A>);
 keras_layer!("Dense", "dense", [const I: usize, const O: usize], Dense<I, O>);
 keras_layer!("LeakyReLU", "leaky_re_lu", [const P: usize], LeakyRelu<P>);
 keras_layer!("Flatten", "flatten", [const N: usize], Flatten<N>);

@@ -89,7 +89,7 @@ pub fn take_scratch(len: usize) -> Vec<f32> {
 pub fn give_back(buf: Vec<f32>) {
     SCRATCH.with(|pool| {
         let mut pool = pool.borrow_mut();
-        if pool.len() < 12 {
+        if pool.len() < 12 && buf.capacity() > 0 {
             pool.push(buf);
         }
     })
@@ -208,11 +208,13 @@ fn flat_span(shift: isize, l: usize) -> (usize, usize) {
 }
 
 /// Zeroes columns `[0, lo)` and `[hi, width)` of every row of `img`.
+///
+/// Column by column: these are one or two entries per row, and a `fill` per row would be a
+/// `memset` call each (13% of an autoencoder step when it was).
 fn zero_outside_columns(img: &mut [f32], width: usize, lo: usize, hi: usize) {
-    if lo > 0 || hi < width {
-        for row in img.chunks_mut(width) {
-            row[..lo].fill(0.0);
-            row[hi..].fill(0.0);
+    for col in (0..lo).chain(hi..width) {
+        for v in img[col..].iter_mut().step_by(width) {
+            *v = 0.0;
         }
     }
 }

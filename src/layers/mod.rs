@@ -4,6 +4,7 @@
 //! whose declared output size or input channel count does not fit its input fails to compile.
 //! Built-in dfdx layers used alongside them: `BatchNorm1D`, `BatchNorm2D`, `Tanh`, `Sigmoid`.
 
+mod activation;
 mod conv2d;
 mod dense;
 mod direct_conv;
@@ -21,6 +22,7 @@ mod simd;
 mod upsample_conv2d;
 mod upsampling;
 
+pub use activation::{ConvActivation, Linear};
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;

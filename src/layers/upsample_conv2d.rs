@@ -1,5 +1,6 @@
 //! `UpSampling2D()` followed by a 'same' convolution, computed on the small image.
 
+use super::activation::{gate_in_place, rectify_in_place, ConvActivation, Linear};
 use super::conv2d::Conv2d;
 use super::image_conv::{image_backward, image_forward, prefers_per_image};
 use super::kernels::{
@@ -20,36 +21,49 @@ use dfdx::prelude::*;
 /// (2.8x fewer). The weights are the 5x5 convolution's, `conv.weight`, so a summary, a
 /// checkpoint or a figure sees the lecture's layer.
 ///
-/// Keras equivalent: `UpSampling2D()` then `Conv2D(FILTERS, kernel_size=K, padding='same')`.
+/// `A` is the convolution's activation ([`Linear`] by default), as in [`Conv2d`].
+///
+/// Keras equivalent: `UpSampling2D()` then `Conv2D(FILTERS, kernel_size=K, padding='same', activation=A)`.
 #[derive(Debug, Clone)]
-pub struct UpSampleConv2d<const IN: usize, const FILTERS: usize, const K: usize, const OUT: usize, E: Dtype = f32, D: Storage<E> = Cpu> {
+pub struct UpSampleConv2d<
+    const IN: usize,
+    const FILTERS: usize,
+    const K: usize,
+    const OUT: usize,
+    A: ConvActivation = Linear,
+    E: Dtype = f32,
+    D: Storage<E> = Cpu,
+> {
     /// The convolution applied to the upsampled image.
-    pub conv: Conv2d<IN, FILTERS, K, 1, Same, OUT, E, D>,
+    pub conv: Conv2d<IN, FILTERS, K, 1, Same, OUT, A, E, D>,
 }
 
-impl<const I: usize, const F: usize, const K: usize, const O: usize> BuildOnDevice<Cpu, f32> for UpSampleConv2d<I, F, K, O, f32, Cpu> {
+impl<const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation> BuildOnDevice<Cpu, f32>
+    for UpSampleConv2d<I, F, K, O, A, f32, Cpu>
+{
     type Built = Self;
 }
 
-impl<const I: usize, const F: usize, const K: usize, const O: usize, E: Dtype, D: Storage<E>> NonMutableModule
-    for UpSampleConv2d<I, F, K, O, E, D>
+impl<const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation, E: Dtype, D: Storage<E>> NonMutableModule
+    for UpSampleConv2d<I, F, K, O, A, E, D>
 {
 }
 
-impl<const I: usize, const F: usize, const K: usize, const O: usize, E, D> TensorCollection<E, D> for UpSampleConv2d<I, F, K, O, E, D>
+impl<const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation, E, D> TensorCollection<E, D>
+    for UpSampleConv2d<I, F, K, O, A, E, D>
 where
     E: Dtype + num_traits::Float + rand_distr::uniform::SampleUniform,
     D: Device<E>,
 {
-    type To<E2: Dtype, D2: Device<E2>> = UpSampleConv2d<I, F, K, O, E2, D2>;
+    type To<E2: Dtype, D2: Device<E2>> = UpSampleConv2d<I, F, K, O, A, E2, D2>;
 
     fn iter_tensors<V: ModuleVisitor<Self, E, D>>(visitor: &mut V) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
         visitor.visit_fields(Self::module("conv", |s| &s.conv, |s| &mut s.conv), |conv| UpSampleConv2d { conv })
     }
 }
 
-impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
-    Module<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>> for UpSampleConv2d<I, F, K, O, f32, Cpu>
+impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, const O: usize, A: ConvActivation, T: Tape<f32, Cpu>>
+    Module<Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>> for UpSampleConv2d<I, F, K, O, A, f32, Cpu>
 {
     type Output = Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, T>;
     type Error = CpuError;
@@ -98,6 +112,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         let mut out = vec![0.0; batch.size() * F * O * O];
         interleave_phases(&by_phase, layout, &self.conv.bias.as_vec(), &mut out, batch.size(), F, H);
         give_back(by_phase);
+        let positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));
         let out = x.device().tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
         // The per-image backward pass unfolds the input again; the batch-wide one keeps `cols`.
         let xs = if T::OWNS_TAPE && per_image {
@@ -113,7 +128,14 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         }
         let (x_id, w_id, b_id, out_id) = (x.ghost(), self.conv.weight.ghost(), self.conv.bias.ghost(), out.ghost());
         tape.add_backward_op(move |grads| {
-            let gt = split_phases(grads.get_or_alloc_mut(&out_id)?, layout, g.batch, F, H);
+            let gt = {
+                let gout = grads.get_or_alloc_mut(&out_id)?;
+                // With a fused activation: the gradient before it, in place.
+                if let (Some(slope), Some(positive)) = (A::SLOPE, &positive) {
+                    gate_in_place(gout, positive, slope);
+                }
+                split_phases(gout, layout, g.batch, F, H)
+            };
             let (g_stack, gb_phases) = if per_image {
                 let grad = image_backward(&gt, &xs, &stacked, grads.get_or_alloc_mut(&x_id)?, true, &g);
                 give_back(xs);
@@ -146,7 +168,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
 }
 
 /// Two summary rows, as Keras lists the two layers this one stands for.
-impl<X, const I: usize, const F: usize, const K: usize, const O: usize> Summarize<X> for UpSampleConv2d<I, F, K, O>
+impl<X, const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation> Summarize<X> for UpSampleConv2d<I, F, K, O, A>
 where
     Self: Module<X>,
     <Self as Module<X>>::Output: HasShape,
@@ -168,6 +190,6 @@ where
     }
 }
 
-impl<const I: usize, const F: usize, const K: usize, const O: usize> super::Reseed for UpSampleConv2d<I, F, K, O> {
+impl<const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation> super::Reseed for UpSampleConv2d<I, F, K, O, A> {
     fn reseed(&mut self, _seed: u64) {}
 }

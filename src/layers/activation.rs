@@ -1,0 +1,61 @@
+//! Activations fused into a convolution's output, as Keras' `Conv2D(..., activation='relu')`.
+//!
+//! A separate activation layer costs a copy of its input out of the dfdx tensor, a fresh output,
+//! and on the way back a fresh zeroed gradient and a pass over three tensors. Fused, it is one
+//! parallel pass over the convolution's own output (keeping one byte per element: was it
+//! positive?) and one over the output gradient.
+
+use super::leaky_relu::Relu;
+use rayon::prelude::*;
+
+/// Elements per thread task.
+const CHUNK: usize = 1 << 14;
+
+/// What a convolution applies to its output: the identity ([`Linear`]) or a rectifier ([`Relu`]).
+///
+/// Keras equivalent: the `activation=` argument of `Conv2D`.
+pub trait ConvActivation: Default + Copy + std::fmt::Debug + Send + Sync + 'static {
+    /// The slope for negative inputs, `None` for the identity (0 for ReLU).
+    const SLOPE: Option<f32>;
+}
+
+/// No activation: the convolution's output as it is.
+///
+/// Keras equivalent: `activation=None` (the default, 'linear').
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Linear;
+
+impl ConvActivation for Linear {
+    const SLOPE: Option<f32> = None;
+}
+
+impl ConvActivation for Relu {
+    const SLOPE: Option<f32> = Some(0.0);
+}
+
+/// Applies `max(v, slope * v)` to `out` in place and returns, per element, whether it was
+/// positive (what the backward pass needs).
+pub fn rectify_in_place(out: &mut [f32], slope: f32) -> Vec<u8> {
+    let mut positive = vec![0u8; out.len()];
+    out.par_chunks_mut(CHUNK).zip(positive.par_chunks_mut(CHUNK)).for_each(|(o, p)| {
+        for (v, p) in o.iter_mut().zip(p) {
+            *p = u8::from(*v > 0.0);
+            if *v <= 0.0 {
+                *v = if slope == 0.0 { 0.0 } else { slope * *v };
+            }
+        }
+    });
+    positive
+}
+
+/// Turns the gradient of the rectified output into the gradient of its input, in place: kept
+/// where the input was positive, times `slope` elsewhere.
+pub fn gate_in_place(grad: &mut [f32], positive: &[u8], slope: f32) {
+    grad.par_chunks_mut(CHUNK).zip(positive.par_chunks(CHUNK)).for_each(|(g, p)| {
+        for (g, p) in g.iter_mut().zip(p) {
+            if *p == 0 {
+                *g = if slope == 0.0 { 0.0 } else { slope * *g };
+            }
+        }
+    });
+}
