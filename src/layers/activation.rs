@@ -5,6 +5,7 @@
 //! parallel pass over the convolution's own output (keeping one byte per element: was it
 //! positive?) and one over the output gradient.
 
+use super::kernels::zeroed;
 use super::leaky_relu::Relu;
 use rayon::prelude::*;
 
@@ -36,7 +37,7 @@ impl ConvActivation for Relu {
 /// Applies `max(v, slope * v)` to `out` in place and returns, per element, whether it was
 /// positive (what the backward pass needs).
 pub fn rectify_in_place(out: &mut [f32], slope: f32) -> Vec<u8> {
-    let mut positive = vec![0u8; out.len()];
+    let mut positive = zeroed::<u8>(out.len());
     out.par_chunks_mut(CHUNK).zip(positive.par_chunks_mut(CHUNK)).for_each(|(o, p)| {
         // Selects, not branches: the signs are close to random, and the loops vectorise.
         if slope == 0.0 {

@@ -5,7 +5,7 @@ use super::direct_conv::{direct_forward, direct_input_grad, direct_param_grads, 
 use super::image_conv::{image_backward, image_forward, prefers_per_image};
 use super::init::glorot_uniform;
 use super::kernels::{
-    conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, give_back, grad_by_channel, take_scratch, ConvGeometry,
+    conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, give_back, grad_by_channel, take_scratch, zeroed, ConvGeometry,
 };
 use super::padding::{output_size, padding_before, Padding};
 use dfdx::nn::modules::{Module, ModuleVisitor, NonMutableModule, TensorCollection};
@@ -126,7 +126,7 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         let mut ws = take_scratch(F * I * K * K);
         self.weight.copy_into(&mut ws);
         let bs = self.bias.as_vec();
-        let mut out = vec![0.0; batch.size() * F * O * O];
+        let mut out = zeroed(batch.size() * F * O * O);
         let (x_id, w_id, b_id) = (x.ghost(), self.weight.ghost(), self.bias.ghost());
         let path = if prefers_direct(&geometry) {
             Path::Direct

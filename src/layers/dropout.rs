@@ -1,6 +1,6 @@
 //! Dropout with its rate in the type and a seed the trainer controls.
 
-use super::kernels::{give_back, take_scratch};
+use super::kernels::{give_back, take_scratch, zeroed};
 use dfdx::nn::modules::{Module, ModuleMut, ZeroSizedModule};
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -64,8 +64,8 @@ impl<const R: usize, S: Shape> ModuleMut<Tensor<S, f32, Cpu, OwnedTape<f32, Cpu>
         x.copy_into(&mut xs);
         // Mask and output in one parallel pass; each chunk of the mask has its own generator,
         // seeded from the call and the chunk's index, so the mask does not depend on threads.
-        let mut mask = vec![0.0f32; xs.len()];
-        let mut out = vec![0.0f32; xs.len()];
+        let mut mask = zeroed::<f32>(xs.len());
+        let mut out = zeroed::<f32>(xs.len());
         mask.par_chunks_mut(CHUNK)
             .zip(out.par_chunks_mut(CHUNK))
             .zip(xs.par_chunks(CHUNK))

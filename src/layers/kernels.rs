@@ -95,6 +95,25 @@ pub fn give_back(buf: Vec<f32>) {
     })
 }
 
+/// A vector of `len` zeros (`T::default()`), written by all threads: a layer's fresh output is
+/// several MB, and `vec![0.0; len]` zeroes it with one thread's `memset`.
+pub fn zeroed<T: Copy + Default + Send + Sync>(len: usize) -> Vec<T> {
+    const CHUNK: usize = 1 << 16;
+    if len < 2 * CHUNK {
+        return vec![T::default(); len];
+    }
+    let mut v = Vec::with_capacity(len);
+    v.spare_capacity_mut()[..len].par_chunks_mut(CHUNK).for_each(|chunk| {
+        for x in chunk {
+            x.write(T::default());
+        }
+    });
+    // SAFETY: the capacity is at least `len` and every one of the first `len` elements was
+    // initialised above.
+    unsafe { v.set_len(len) };
+    v
+}
+
 /// `c (m x n) = [c +] a (m x k) * b (k x n)`, with explicit row/column strides for `a` and `b`
 /// (so transposes cost nothing). `c` is dense row-major.
 #[allow(clippy::too_many_arguments)]

@@ -1,6 +1,6 @@
 //! Rectifiers: ReLU and Leaky ReLU (its slope in the type), one parallel pass each way.
 
-use super::kernels::{give_back, take_scratch};
+use super::kernels::{give_back, take_scratch, zeroed};
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 use rayon::prelude::*;
@@ -63,7 +63,7 @@ fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -
     let (x, mut tape) = x.split_tape();
     let mut xs = take_scratch(shape.num_elements());
     x.copy_into(&mut xs);
-    let mut out = vec![0.0f32; xs.len()];
+    let mut out = zeroed::<f32>(xs.len());
     out.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(o, v)| {
         for (o, &v) in o.iter_mut().zip(v) {
             *o = if v > 0.0 {

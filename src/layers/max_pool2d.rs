@@ -1,6 +1,6 @@
 //! 2x2 max pooling with Keras 'same' padding.
 
-use super::kernels::{give_back, take_scratch};
+use super::kernels::{give_back, take_scratch, zeroed};
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 use rayon::prelude::*;
@@ -29,9 +29,9 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
         let planes = batch.size() * C;
         let mut xs = take_scratch(planes * H * H);
         x.copy_into(&mut xs); // a memcpy; `as_vec` walks a strided iterator
-        let mut out = vec![0.0f32; planes * O * O];
+        let mut out = zeroed::<f32>(planes * O * O);
         // Index (within its plane) of the input that won each output, for the backward pass.
-        let mut argmax = vec![0u32; planes * O * O];
+        let mut argmax = zeroed::<u32>(planes * O * O);
         out.par_chunks_mut(O * O)
             .zip(argmax.par_chunks_mut(O * O))
             .enumerate()

@@ -4,7 +4,7 @@ use super::activation::{gate_in_place, rectify_in_place, ConvActivation, Linear}
 use super::conv2d::Conv2d;
 use super::image_conv::{image_backward, image_forward, prefers_per_image};
 use super::kernels::{
-    col2im, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, ConvGeometry, PhaseLayout, UpConvTaps,
+    col2im, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, zeroed, ConvGeometry, PhaseLayout, UpConvTaps,
 };
 use super::padding::Same;
 use crate::summary::{param_counts, LayerRow, Summarize};
@@ -109,7 +109,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
             gemm((4 * F, n, ckk), &stacked, (ckk, 1), &cols, (n, 1), &mut by_phase, false);
             (PhaseLayout::ByChannel, cols)
         };
-        let mut out = vec![0.0; batch.size() * F * O * O];
+        let mut out = zeroed(batch.size() * F * O * O);
         interleave_phases(&by_phase, layout, &self.conv.bias.as_vec(), &mut out, batch.size(), F, H);
         give_back(by_phase);
         let positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));

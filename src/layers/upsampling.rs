@@ -1,6 +1,6 @@
 //! Nearest-neighbour 2x upsampling.
 
-use super::kernels::{give_back, take_scratch};
+use super::kernels::{give_back, take_scratch, zeroed};
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 use rayon::prelude::*;
@@ -31,7 +31,7 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
         let planes = batch.size() * C;
         let mut xs = take_scratch(planes * H * H);
         x.copy_into(&mut xs);
-        let mut out = vec![0.0f32; planes * O * O];
+        let mut out = zeroed::<f32>(planes * O * O);
         out.par_chunks_mut(O * O).zip(xs.par_chunks(H * H)).for_each(|(dst, src)| {
             for y in 0..H {
                 let row = &src[y * H..][..H];
