@@ -4,7 +4,11 @@ use crate::error::{Error, Result};
 use dfdx::nn::tensor_collection::{RecursiveWalker, TensorOptions, TensorVisitor, ViewTensorMut};
 use dfdx::nn::TensorCollection;
 use dfdx::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// Parameters per thread task in an update.
+const CHUNK: usize = 1 << 14;
 
 /// Adam hyperparameters; the defaults are Keras'.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -123,13 +127,21 @@ impl TensorVisitor<f32, Cpu> for AdamVisitor<'_> {
         self.param.resize(n, 0.0);
         p.copy_into(&mut self.param);
         let g = self.grads.get_or_alloc_mut(p)?;
-        for i in 0..n {
-            let gi = g[i];
-            m[i] += (gi - m[i]) * (1.0 - c.beta_1);
-            v[i] += (gi * gi - v[i]) * (1.0 - c.beta_2);
-            self.param[i] -= self.lr_t * m[i] / (v[i].sqrt() + c.epsilon);
-            g[i] = 0.0;
-        }
+        let lr_t = self.lr_t;
+        // Element by element, so splitting across threads changes no result.
+        self.param
+            .par_chunks_mut(CHUNK)
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(v.par_chunks_mut(CHUNK))
+            .zip(g.par_chunks_mut(CHUNK))
+            .for_each(|(((param, m), v), g)| {
+                for (((p, m), v), g) in param.iter_mut().zip(m).zip(v).zip(g) {
+                    *m += (*g - *m) * (1.0 - c.beta_1);
+                    *v += (*g * *g - *v) * (1.0 - c.beta_2);
+                    *p -= lr_t * *m / (v.sqrt() + c.epsilon);
+                    *g = 0.0;
+                }
+            });
         p.copy_from(&self.param);
         self.index += 1;
         Ok(None)
