@@ -53,16 +53,21 @@ pub type UnfusedGenerator = (
 ///
 /// Keras equivalent (the lecture):
 /// ```text
-/// Conv2D(64, kernel_size=5, strides=2, input_shape=(28,28,1), padding="same") -> Conv2d<1, 64, 5, 2, Same, 14>
-/// Activation(LeakyReLU(0.2)); Dropout(0.3)                                    -> LeakyRelu<20>, Dropout<30>
-/// Conv2D(128, kernel_size=5, strides=2, padding="same")                       -> Conv2d<64, 128, 5, 2, Same, 7>
-/// Activation(LeakyReLU(0.2)); Dropout(0.3)                                    -> LeakyRelu<20>, Dropout<30>
+/// Conv2D(64, kernel_size=5, strides=2, input_shape=(28,28,1), padding="same") -> Conv2d<1, 64, 5, 2, Same, 14, LeakyRelu<20>>
+/// Activation(LeakyReLU(0.2))                                                  ->   (fused: the conv's last type parameter)
+/// Dropout(0.3)                                                                -> Dropout<30>
+/// Conv2D(128, kernel_size=5, strides=2, padding="same")                       -> Conv2d<64, 128, 5, 2, Same, 7, LeakyRelu<20>>
+/// Activation(LeakyReLU(0.2))                                                  ->   (fused)
+/// Dropout(0.3)                                                                -> Dropout<30>
 /// Flatten()                                                                   -> Flatten<6272>
 /// Dense(1, activation='sigmoid')                                              -> Dense<6272, 1> (+ sigmoid in the loss)
 /// ```
+///
+/// Each `Activation(LeakyReLU(0.2))` runs inside the convolution before it (one pass over the
+/// convolution's own output instead of a layer of its own); the summary still lists it as a row.
 pub type Discriminator = (
-    (Conv2d<1, 64, 5, 2, Same, 14>, LeakyRelu<20>, Dropout<30>),
-    (Conv2d<64, 128, 5, 2, Same, 7>, LeakyRelu<20>, Dropout<30>),
+    (Conv2d<1, 64, 5, 2, Same, 14, LeakyRelu<20>>, Dropout<30>),
+    (Conv2d<64, 128, 5, 2, Same, 7, LeakyRelu<20>>, Dropout<30>),
     Flatten<6272>,
     Dense<6272, 1>,
 );

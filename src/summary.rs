@@ -199,13 +199,23 @@ where
     fn summarize(&self, x: X, rows: &mut Vec<LayerRow>) -> Self::Output {
         let y = self.forward(x);
         let (trainable, non_trainable) = param_counts(self);
+        let output_shape = without_batch(y.shape());
         rows.push(LayerRow {
             name: L::KERAS_NAME.to_string(),
             class: L::KERAS_CLASS.to_string(),
-            output_shape: without_batch(y.shape()),
+            output_shape: output_shape.clone(),
             trainable,
             non_trainable,
         });
+        if let Some((class, name)) = L::EXTRA_ROW {
+            rows.push(LayerRow {
+                name: name.to_string(),
+                class: class.to_string(),
+                output_shape,
+                trainable: 0,
+                non_trainable: 0,
+            });
+        }
         y
     }
 }

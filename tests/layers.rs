@@ -356,10 +356,11 @@ upconv_case!(upsample_conv_lecture_last_layer, 4, 1, 5, 14, 28);
 // More than 4,096 phase weights: the batch-wide GEMM path (the generator's first such layer).
 upconv_case!(upsample_conv_large_bank_batch_gemm, 32, 16, 5, 4, 8);
 
-/// A layer with `activation=Relu` computes what the same layer followed by a [`Relu`] computes,
-/// forward and backward (the gradient behind the rectifier is gated where the output was cut).
+/// A layer with a fused rectifier (`Relu`, `LeakyRelu<20>`) computes what the same layer followed
+/// by that rectifier as a layer computes, forward and backward (the gradient behind the rectifier
+/// is gated where the output was cut).
 macro_rules! fused_relu_case {
-    ($name:ident, $fused:ty, $plain:ty, $c:literal, $h:literal $(; $inner:ident)?) => {
+    ($name:ident, $act:expr, $fused:ty, $plain:ty, $c:literal, $h:literal $(; $inner:ident)?) => {
         #[test]
         fn $name() {
             let dev = dev();
@@ -369,13 +370,13 @@ macro_rules! fused_relu_case {
             plain$(.$inner)?.weight = fused$(.$inner)?.weight.clone();
             plain$(.$inner)?.bias = fused$(.$inner)?.bias.clone();
             let x = random_image::<$c, $h>(&dev, 5, 21);
-            let reference = Relu.forward(plain.forward(x.clone()));
+            let reference = $act.forward(plain.forward(x.clone()));
             let got = fused.forward(x.clone());
             assert_eq!(got.as_vec(), reference.as_vec(), "forward");
-            let cut = reference.as_vec().iter().filter(|v| **v == 0.0).count();
+            let cut = reference.as_vec().iter().filter(|v| **v <= 0.0).count();
             assert!(cut > 0 && cut < reference.as_vec().len(), "the test must cut some outputs and keep others");
             let r = dev.sample_normal_like(reference.shape());
-            let g_ref = (Relu.forward(plain.forward(x.leaky_trace())) * r.clone()).sum().backward();
+            let g_ref = ($act.forward(plain.forward(x.leaky_trace())) * r.clone()).sum().backward();
             let g_got = (fused.forward(x.leaky_trace()) * r).sum().backward();
             let as64 = |v: Vec<f32>| v.into_iter().map(|v| v as f64).collect::<Vec<_>>();
             for (what, got, want) in [
@@ -390,15 +391,26 @@ macro_rules! fused_relu_case {
 }
 // Per-task kernels (the autoencoder's layers), the batch-wide GEMM, the direct single-filter
 // kernels, and the fused upsampling convolution.
-fused_relu_case!(fused_relu_per_image_conv, Conv2d<3, 4, 3, 1, Same, 9, Relu>, Conv2d<3, 4, 3, 1, Same, 9>, 3, 9);
-fused_relu_case!(fused_relu_strided_valid_conv, Conv2d<3, 4, 3, 2, Valid, 4, Relu>, Conv2d<3, 4, 3, 2, Valid, 4>, 3, 9);
-fused_relu_case!(fused_relu_batch_gemm_conv, Conv2d<16, 32, 5, 1, Same, 6, Relu>, Conv2d<16, 32, 5, 1, Same, 6>, 16, 6);
-fused_relu_case!(fused_relu_direct_conv, Conv2d<4, 1, 3, 1, Same, 9, Relu>, Conv2d<4, 1, 3, 1, Same, 9>, 4, 9);
+fused_relu_case!(fused_relu_per_image_conv, Relu, Conv2d<3, 4, 3, 1, Same, 9, Relu>, Conv2d<3, 4, 3, 1, Same, 9>, 3, 9);
+fused_relu_case!(fused_relu_strided_valid_conv, Relu, Conv2d<3, 4, 3, 2, Valid, 4, Relu>, Conv2d<3, 4, 3, 2, Valid, 4>, 3, 9);
+fused_relu_case!(fused_relu_batch_gemm_conv, Relu, Conv2d<16, 32, 5, 1, Same, 6, Relu>, Conv2d<16, 32, 5, 1, Same, 6>, 16, 6);
+fused_relu_case!(fused_relu_direct_conv, Relu, Conv2d<4, 1, 3, 1, Same, 9, Relu>, Conv2d<4, 1, 3, 1, Same, 9>, 4, 9);
 fused_relu_case!(
     fused_relu_upsample_conv,
+    Relu,
     genlab::layers::UpSampleConv2d<3, 4, 3, 10, Relu>,
     genlab::layers::UpSampleConv2d<3, 4, 3, 10>,
     3,
     5;
     conv
+);
+// The discriminator's strided convolutions with their fused LeakyReLU(0.2), per task and batch-wide.
+fused_relu_case!(fused_leaky_relu_strided_conv, LeakyRelu::<20>, Conv2d<2, 4, 5, 2, Same, 4, LeakyRelu<20>>, Conv2d<2, 4, 5, 2, Same, 4>, 2, 8);
+fused_relu_case!(
+    fused_leaky_relu_batch_gemm_conv,
+    LeakyRelu::<20>,
+    Conv2d<16, 32, 5, 2, Same, 4, LeakyRelu<20>>,
+    Conv2d<16, 32, 5, 2, Same, 4>,
+    16,
+    7
 );

@@ -6,18 +6,23 @@
 //! positive?) and one over the output gradient.
 
 use super::kernels::zeroed;
-use super::leaky_relu::Relu;
+use super::leaky_relu::{LeakyRelu, Relu};
 use rayon::prelude::*;
 
 /// Elements per thread task.
 const CHUNK: usize = 1 << 14;
 
-/// What a convolution applies to its output: the identity ([`Linear`]) or a rectifier ([`Relu`]).
+/// What a convolution applies to its output: the identity ([`Linear`]) or a rectifier
+/// ([`Relu`], [`LeakyRelu`]).
 ///
 /// Keras equivalent: the `activation=` argument of `Conv2D`.
 pub trait ConvActivation: Default + Copy + std::fmt::Debug + Send + Sync + 'static {
     /// The slope for negative inputs, `None` for the identity (0 for ReLU).
     const SLOPE: Option<f32>;
+    /// The summary row `(Keras class, Keras name)` of an activation the lecture writes as a
+    /// layer of its own (`Activation(LeakyReLU(0.2))`); `None` when it is part of the layer
+    /// (`activation='relu'`).
+    const ROW: Option<(&'static str, &'static str)> = None;
 }
 
 /// No activation: the convolution's output as it is.
@@ -32,6 +37,13 @@ impl ConvActivation for Linear {
 
 impl ConvActivation for Relu {
     const SLOPE: Option<f32> = Some(0.0);
+}
+
+/// The lecture's discriminator writes `Activation(LeakyReLU(0.2))` after each convolution: fused
+/// here, listed as its own row in the summary.
+impl<const P: usize> ConvActivation for LeakyRelu<P> {
+    const SLOPE: Option<f32> = Some(LeakyRelu::<P>::SLOPE);
+    const ROW: Option<(&'static str, &'static str)> = Some(("LeakyReLU", "leaky_re_lu"));
 }
 
 /// Applies `max(v, slope * v)` to `out` in place and returns, per element, whether it was

@@ -10,6 +10,9 @@ pub trait KerasLayer {
     const KERAS_CLASS: &'static str;
     /// The Keras default name stem, e.g. `"conv2d"` (Keras adds `_1`, `_2`, ... to repeats).
     const KERAS_NAME: &'static str;
+    /// A second summary row `(Keras class, Keras name)` for a layer that stands for two of the
+    /// lecture's lines (a convolution with its fused `Activation(LeakyReLU(0.2))`).
+    const EXTRA_ROW: Option<(&'static str, &'static str)> = None;
     /// Sets the seed of the layer's randomness (dropout masks); a no-op for deterministic layers.
     fn reseed_layer(&mut self, _seed: u64) {}
 }
@@ -54,7 +57,13 @@ macro_rules! keras_layer {
     };
 }
 
-keras_layer!("Conv2D", "conv2d", [const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation], Conv2d<I, F, K, S, P, O, A>);
+impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation> KerasLayer
+    for Conv2d<I, F, K, S, P, O, A>
+{
+    const KERAS_CLASS: &'static str = "Conv2D";
+    const KERAS_NAME: &'static str = "conv2d";
+    const EXTRA_ROW: Option<(&'static str, &'static str)> = A::ROW;
+}
 keras_layer!("Dense", "dense", [const I: usize, const O: usize], Dense<I, O>);
 keras_layer!("LeakyReLU", "leaky_re_lu", [const P: usize], LeakyRelu<P>);
 keras_layer!("Flatten", "flatten", [const N: usize], Flatten<N>);
