@@ -1,14 +1,14 @@
-//! Convolution one image at a time, for layers with few channels: each thread task takes a fixed
-//! run of images and, per image, unfolds it into a small column matrix that stays in cache and
-//! multiplies it with single-threaded GEMMs.
+//! Convolution a few images at a time, for layers with small filter banks: each thread task takes
+//! a fixed run of images, unfolds them into a column matrix that stays in cache and multiplies it
+//! with one single-threaded GEMM.
 //!
 //! The batch-wide form ([`conv_forward`](super::kernels::conv_forward) and friends) writes one
 //! column matrix for the whole batch (the autoencoder's 16 -> 8 layer: 144 x 25,088, 14 MB),
-//! reads it back, and regroups the GEMM's channel-major output into images and the output
-//! gradient back into channels. Per image none of that leaves the cache: the GEMM's
-//! `(c_out, pixels)` result already is the image's `(channels, size, size)` layout, the backward
-//! pass unfolds the image again instead of keeping the matrix, and weight, bias and input
-//! gradients come out of one pass. Layouts as in [`kernels`](super::kernels).
+//! reads it back from memory, keeps it until the backward pass, and regroups the GEMM's
+//! channel-major output into images (and the output gradient back into channels) in passes of
+//! their own. Per task all of that stays in L2: the backward pass unfolds the images again
+//! instead of keeping the matrix, and weight, bias and input gradients come out of one pass.
+//! Layouts as in [`kernels`](super::kernels).
 
 use super::kernels::{col2im_serial, gemm, give_back, im2col_serial, take_scratch, ConvGeometry};
 use rayon::prelude::*;
@@ -133,7 +133,7 @@ mod tests {
         }
     }
 
-    /// The per-image kernels agree with the batch-wide im2col + GEMM, strided and padded, with a
+    /// The per-task kernels agree with the batch-wide im2col + GEMM, strided and padded, with a
     /// batch that is not a multiple of the task size.
     #[test]
     fn per_image_kernels_match_batch_kernels() {

@@ -133,7 +133,7 @@ pub fn gemm(
     let parallelism = if threads > 1 && m * n * k > 1 << 15 && rayon::current_thread_index().is_none() {
         gemm::Parallelism::Rayon(threads)
     } else {
-        // Small, or already inside a parallel task (one image of `image_conv`): one thread.
+        // Small, or already inside a parallel task (a few images of `image_conv`): one thread.
         gemm::Parallelism::None
     };
     // SAFETY: the asserts above keep every index the strides can form inside the slices.
@@ -169,7 +169,7 @@ pub fn im2col(x: &[f32], cols: &mut [f32], g: &ConvGeometry) {
         .for_each(|(row, dst)| im2col_row(x, dst, row, g));
 }
 
-/// [`im2col`] on the calling thread (for one image inside a parallel task).
+/// [`im2col`] on the calling thread (for a few images inside a parallel task).
 pub fn im2col_serial(x: &[f32], cols: &mut [f32], g: &ConvGeometry) {
     for (row, dst) in cols.chunks_mut(g.columns()).enumerate() {
         im2col_row(x, dst, row, g);
@@ -246,7 +246,7 @@ pub fn col2im(dcols: &[f32], gx: &mut [f32], g: &ConvGeometry) {
         .for_each(|(bc, img)| col2im_channel(dcols, img, bc, g));
 }
 
-/// [`col2im`] on the calling thread (for one image inside a parallel task). Zeroes the entries
+/// [`col2im`] on the calling thread (for a few images inside a parallel task). Zeroes the entries
 /// of `dcols` that belong to padding (they are not part of the gradient) on the way.
 pub fn col2im_serial(dcols: &mut [f32], gx: &mut [f32], g: &ConvGeometry) {
     let (k, h, o, l) = (g.kernel, g.size, g.out, g.out_pixels());
@@ -507,7 +507,7 @@ impl UpConvTaps {
 }
 
 /// How the four phase outputs of an upsampling convolution are stored: `(4 * filters, batch *
-/// h * h)` from one batch-wide GEMM, or `(batch, 4 * filters, h * h)` from per-image GEMMs.
+/// h * h)` from one batch-wide GEMM, or `(batch, 4 * filters, h * h)` from per-task GEMMs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhaseLayout {
     /// Channel-major, `(4 * filters, batch * h * h)`.

@@ -97,7 +97,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         taps.fold_weights(&w, F, I, &mut stacked);
         give_back(w);
         let mut by_phase = take_scratch(4 * F * n);
-        // Small filter banks (the last layer's 4 x 576 weights) one image at a time, in cache;
+        // Small filter banks (the last layer's 4 x 576 weights) a few images at a time, in cache;
         // large ones as one batch-wide GEMM whose column matrix the backward pass reuses.
         let per_image = prefers_per_image(&g);
         let (layout, cols) = if per_image {
@@ -114,7 +114,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         give_back(by_phase);
         let positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));
         let out = x.device().tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
-        // The per-image backward pass unfolds the input again; the batch-wide one keeps `cols`.
+        // The per-task backward pass unfolds the input again; the batch-wide one keeps `cols`.
         let xs = if T::OWNS_TAPE && per_image {
             xs
         } else {
