@@ -4,7 +4,8 @@ use super::activation::{gate_in_place, rectify_in_place, ConvActivation, Linear}
 use super::conv2d::Conv2d;
 use super::image_conv::{image_backward, image_forward, prefers_per_image};
 use super::kernels::{
-    col2im, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, zeroed, ConvGeometry, PhaseLayout, UpConvTaps,
+    conv_bias_grad, conv_input_grad, conv_weight_grad, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, zeroed,
+    ConvGeometry, PhaseLayout, UpConvTaps,
 };
 use super::padding::Same;
 use crate::summary::{param_counts, LayerRow, Summarize};
@@ -141,17 +142,12 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
                 give_back(xs);
                 grad.expect("image_backward returns parameter gradients when asked")
             } else {
-                let mut gb_phases = vec![0.0f32; 4 * F];
-                for (v, row) in gb_phases.iter_mut().zip(gt.chunks(n)) {
-                    *v = row.iter().sum::<f32>();
-                }
-                let mut g_stack = vec![0.0f32; 4 * F * ckk];
-                gemm((4 * F, ckk, n), &gt, (n, 1), &cols, (1, n), &mut g_stack, false);
+                // `gt` is already grouped by (phase) channel: the plain convolution's kernels apply.
+                let (mut g_stack, mut gb_phases) = (vec![0.0f32; 4 * F * ckk], vec![0.0f32; 4 * F]);
+                conv_weight_grad(&gt, &cols, &mut g_stack, &g);
+                conv_bias_grad(&gt, &mut gb_phases, &g);
                 give_back(cols);
-                let mut dcols = take_scratch(ckk * n);
-                gemm((ckk, n, 4 * F), &stacked, (1, ckk), &gt, (n, 1), &mut dcols, false);
-                col2im(&dcols, grads.get_or_alloc_mut(&x_id)?, &g);
-                give_back(dcols);
+                conv_input_grad(&gt, &stacked, grads.get_or_alloc_mut(&x_id)?, &g);
                 (g_stack, gb_phases)
             };
             let gb = grads.get_or_alloc_mut(&b_id)?;
