@@ -173,21 +173,7 @@ fn param_grads_chunk_impl(gout: &[f32], x: &[f32], batch: std::ops::Range<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layers::kernels::{conv_bias_grad, conv_forward, conv_input_grad, conv_weight_grad, grad_by_channel};
-
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503) % 2001)
-            .map(|v| v as f32 / 1000.0 - 1.0)
-            .collect()
-    }
-
-    fn close(a: &[f32], b: &[f32]) {
-        assert_eq!(a.len(), b.len());
-        for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())), "at {i}: {x} vs {y}");
-        }
-    }
+    use crate::layers::kernels::reference::{batch_kernels, close, values};
 
     /// The direct kernels agree with im2col + GEMM on 'same' and 'valid' layers.
     #[test]
@@ -212,19 +198,11 @@ mod tests {
             let w = values(c_out * c_in * kernel * kernel, 2);
             let bias = values(c_out, 3);
             let gout = values(g.batch * c_out * out * out, 4);
+            let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.5, 0.5));
 
-            let mut cols = vec![0.0; g.patch_len() * g.columns()];
-            let mut want = vec![0.0; gout.len()];
-            conv_forward(&x, &w, &bias, &mut cols, &mut want, &g);
             let mut got = vec![0.0; gout.len()];
             direct_forward(&x, &w, &bias, &mut got, &g);
             close(&got, &want);
-
-            let gt = grad_by_channel(&gout, &g);
-            let (mut want_w, mut want_b, mut want_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
-            conv_weight_grad(&gt, &cols, &mut want_w, &g);
-            conv_bias_grad(&gt, &mut want_b, &g);
-            conv_input_grad(&gt, &w, &mut want_x, &g);
             let (mut got_w, mut got_b, mut got_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
             direct_param_grads(&gout, &x, &mut got_w, &mut got_b, &g);
             direct_input_grad(&gout, &w, &mut got_x, &g);

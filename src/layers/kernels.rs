@@ -576,6 +576,50 @@ pub fn split_phases(gout: &[f32], layout: PhaseLayout, batch: usize, filters: us
     gt
 }
 
+/// Test support shared by the kernels' tests: deterministic inputs, a tolerance check, and the
+/// batch-wide im2col + GEMM results that the direct and per-task kernels must match.
+#[cfg(test)]
+pub(crate) mod reference {
+    use super::*;
+
+    /// `n` deterministic values in `[-1, 1]`.
+    pub fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503) % 2001)
+            .map(|v| v as f32 / 1000.0 - 1.0)
+            .collect()
+    }
+
+    /// Asserts `a` and `b` agree to 1e-4 relative.
+    pub fn close(a: &[f32], b: &[f32]) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())), "at {i}: {x} vs {y}");
+        }
+    }
+
+    /// The batch-wide kernels' output, weight gradient, bias gradient and input gradient; the
+    /// gradients are added to buffers that start at `params_start` and `input_start`.
+    pub fn batch_kernels(
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        gout: &[f32],
+        g: &ConvGeometry,
+        (params_start, input_start): (f32, f32),
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+        let mut cols = vec![0.0; g.patch_len() * g.columns()];
+        let mut out = vec![0.0; gout.len()];
+        conv_forward(x, w, bias, &mut cols, &mut out, g);
+        let gt = grad_by_channel(gout, g);
+        let (mut gw, mut gb, mut gx) = (vec![params_start; w.len()], vec![params_start; g.c_out], vec![input_start; x.len()]);
+        conv_weight_grad(&gt, &cols, &mut gw, g);
+        conv_bias_grad(&gt, &mut gb, g);
+        conv_input_grad(&gt, w, &mut gx, g);
+        (out, gw, gb, gx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
