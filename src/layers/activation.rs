@@ -1,4 +1,5 @@
-//! Activations fused into a convolution's output, as Keras' `Conv2D(..., activation='relu')`.
+//! Rectifier passes, fused into a convolution's output as Keras' `Conv2D(..., activation='relu')`
+//! or run by the rectifier layers themselves.
 //!
 //! A separate activation layer costs a copy of its input out of the dfdx tensor, a fresh output,
 //! and on the way back a fresh zeroed gradient and a pass over three tensors. Fused, it is one
@@ -81,4 +82,17 @@ pub fn gate_in_place(grad: &mut [f32], positive: &[u8], slope: f32) {
             }
         }
     });
+}
+
+/// Adds the gradient before a rectifier to `gx`: `grad` where the input was positive, times
+/// `slope` elsewhere (a rectifier layer of its own, [`Relu`] or [`LeakyRelu`]).
+pub fn add_gated(gx: &mut [f32], grad: &[f32], positive: &[u8], slope: f32) {
+    gx.par_chunks_mut(CHUNK)
+        .zip(grad.par_chunks(CHUNK))
+        .zip(positive.par_chunks(CHUNK))
+        .for_each(|((gx, g), p)| {
+            for ((gx, g), p) in gx.iter_mut().zip(g).zip(p) {
+                *gx += g * if *p != 0 { 1.0 } else { slope };
+            }
+        });
 }

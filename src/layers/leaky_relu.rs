@@ -1,12 +1,9 @@
 //! Rectifiers: ReLU and Leaky ReLU (its slope in the type), one parallel pass each way.
 
-use super::kernels::{give_back, take_scratch, zeroed};
+use super::activation::{add_gated, rectify_in_place};
+use super::kernels::zeroed;
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
-use rayon::prelude::*;
-
-/// Elements per thread task.
-const CHUNK: usize = 1 << 14;
 
 /// `max(x, a x)` with `a = SLOPE_PERCENT / 100`; the lecture uses 0.2, `LeakyRelu<20>`.
 ///
@@ -57,28 +54,16 @@ impl<S: Shape, T: Tape<f32, Cpu>> Module<Tensor<S, f32, Cpu, T>> for Relu {
     }
 }
 
-/// `x` where positive, `slope * x` elsewhere (exactly 0 for `slope` 0), with its backward op.
+/// `x` where positive, `slope * x` elsewhere (exactly 0 for `slope` 0), with its backward op:
+/// the same passes as a rectifier fused into a convolution ([`rectify_in_place`], [`add_gated`]).
 fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -> Result<Tensor<S, f32, Cpu, T>, CpuError> {
     let shape = *x.shape();
     let (x, mut tape) = x.split_tape();
-    let mut xs = take_scratch(shape.num_elements());
-    x.copy_into(&mut xs);
-    let mut out = zeroed::<f32>(xs.len());
-    // Selects, not branches (the signs are close to random), so the loops vectorise.
-    out.par_chunks_mut(CHUNK).zip(xs.par_chunks(CHUNK)).for_each(|(o, v)| {
-        if slope == 0.0 {
-            for (o, &v) in o.iter_mut().zip(v) {
-                *o = if v > 0.0 { v } else { 0.0 };
-            }
-        } else {
-            for (o, &v) in o.iter_mut().zip(v) {
-                *o = if v > 0.0 { v } else { slope * v };
-            }
-        }
-    });
+    let mut out = zeroed::<f32>(shape.num_elements());
+    x.copy_into(&mut out);
+    let positive = rectify_in_place(&mut out, slope);
     let out = x.device().tensor_from_vec(out, shape);
     if !T::OWNS_TAPE {
-        give_back(xs);
         return Ok(out.put_tape(tape));
     }
     let (x_id, out_id) = (x.ghost(), out.ghost());
@@ -86,17 +71,8 @@ fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -
         grads.try_alloc_for(&x_id)?;
         // Moved out of `grads` (and back below) rather than copied: both are borrowed at once.
         let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
-        let gx = grads.get_or_alloc_mut(&x_id)?;
-        gx.par_chunks_mut(CHUNK)
-            .zip(gout.par_chunks(CHUNK))
-            .zip(xs.par_chunks(CHUNK))
-            .for_each(|((gx, go), v)| {
-                for ((gx, &go), &v) in gx.iter_mut().zip(go).zip(v) {
-                    *gx += go * if v > 0.0 { 1.0 } else { slope };
-                }
-            });
+        add_gated(grads.get_or_alloc_mut(&x_id)?, &gout, &positive, slope);
         **grads.get_or_alloc_mut(&out_id)? = gout;
-        give_back(xs);
         Ok(())
     });
     Ok(out.put_tape(tape))
