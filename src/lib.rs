@@ -21,6 +21,7 @@ mod error;
 pub mod figures;
 pub mod judge;
 pub mod layers;
+pub mod loss;
 mod memory;
 pub mod models;
 pub mod optim;

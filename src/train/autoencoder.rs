@@ -6,6 +6,7 @@ use super::Outcome;
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
+use crate::loss::bce_with_logits;
 use crate::models::{build_autoencoder, AutoencoderNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
@@ -255,7 +256,7 @@ impl AutoencoderCore {
     fn train_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
         let grads = self.grads.take().expect("gradients are always returned");
         let logits = self.net.try_forward_mut(input.traced(grads))?;
-        let loss = binary_cross_entropy_with_logits_loss(logits, target);
+        let loss = bce_with_logits(logits, &target)?;
         let value = loss.array();
         let mut grads = loss.try_backward()?;
         self.opt.update(&mut self.net, &mut grads)?;
@@ -274,7 +275,7 @@ impl AutoencoderCore {
             let noisy = self.noisy(&clean, u64::MAX - k as u64);
             let logits = self.net.try_forward(image_batch(&self.dev, &noisy)?)?;
             let target = image_batch(&self.dev, &clean)?;
-            sum += binary_cross_entropy_with_logits_loss(logits, target).array() as f64 * chunk.len() as f64;
+            sum += bce_with_logits(logits, &target)?.array() as f64 * chunk.len() as f64;
         }
         Ok((sum / split.len().max(1) as f64) as f32)
     }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
 use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED};
 use crate::layers::{FrozenForward, Reseed};
+use crate::loss::bce_with_logits;
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
@@ -302,7 +303,7 @@ impl GanCore {
         let grads = self.grads_d.take().expect("discriminator gradients are always returned");
         let logits = self.discriminator.try_forward_mut(images.traced(grads))?;
         let targets = self.dev.ones_like(logits.shape()) * target;
-        let loss = binary_cross_entropy_with_logits_loss(logits, targets);
+        let loss = bce_with_logits(logits, &targets)?;
         let value = loss.array();
         let mut grads = loss.try_backward()?;
         self.opt_d.update(&mut self.discriminator, &mut grads)?;
@@ -317,7 +318,7 @@ impl GanCore {
         let fake = self.generator.try_forward_mut(noise.traced(grads))?;
         let logits = self.discriminator.forward_frozen(fake)?;
         let targets = self.dev.ones_like(logits.shape());
-        let loss = binary_cross_entropy_with_logits_loss(logits, targets);
+        let loss = bce_with_logits(logits, &targets)?;
         let value = loss.array();
         let mut grads = loss.try_backward()?;
         self.opt_g.update(&mut self.generator, &mut grads)?;
