@@ -51,37 +51,52 @@ impl<const P: usize> ConvActivation for LeakyRelu<P> {
 /// positive (what the backward pass needs).
 pub fn rectify_in_place(out: &mut [f32], slope: f32) -> Vec<u8> {
     let mut positive = zeroed::<u8>(out.len());
-    out.par_chunks_mut(CHUNK).zip(positive.par_chunks_mut(CHUNK)).for_each(|(o, p)| {
-        // Selects, not branches: the signs are close to random, and the loops vectorise.
-        if slope == 0.0 {
-            for (v, p) in o.iter_mut().zip(p) {
-                *p = u8::from(*v > 0.0);
-                *v = if *v > 0.0 { *v } else { 0.0 };
-            }
-        } else {
-            for (v, p) in o.iter_mut().zip(p) {
-                *p = u8::from(*v > 0.0);
-                *v = if *v > 0.0 { *v } else { slope * *v };
-            }
-        }
-    });
+    out.par_chunks_mut(CHUNK)
+        .zip(positive.par_chunks_mut(CHUNK))
+        .for_each(|(o, p)| rectify_row(o, 0.0, slope, p));
     positive
+}
+
+/// `values[i] = rect(values[i] + bias)` with `positive[i]` set to whether the sum was positive,
+/// where `rect(v) = max(v, slope * v)`: one row of a convolution's output, in cache.
+#[inline]
+pub fn rectify_row(values: &mut [f32], bias: f32, slope: f32, positive: &mut [u8]) {
+    // Selects, not branches: the signs are close to random, and the loops vectorise.
+    if slope == 0.0 {
+        for (v, p) in values.iter_mut().zip(positive) {
+            let x = *v + bias;
+            *p = u8::from(x > 0.0);
+            *v = if x > 0.0 { x } else { 0.0 };
+        }
+    } else {
+        for (v, p) in values.iter_mut().zip(positive) {
+            let x = *v + bias;
+            *p = u8::from(x > 0.0);
+            *v = if x > 0.0 { x } else { slope * x };
+        }
+    }
 }
 
 /// Turns the gradient of the rectified output into the gradient of its input, in place: kept
 /// where the input was positive, times `slope` elsewhere.
 pub fn gate_in_place(grad: &mut [f32], positive: &[u8], slope: f32) {
-    grad.par_chunks_mut(CHUNK).zip(positive.par_chunks(CHUNK)).for_each(|(g, p)| {
-        if slope == 0.0 {
-            for (g, p) in g.iter_mut().zip(p) {
-                *g = if *p != 0 { *g } else { 0.0 };
-            }
-        } else {
-            for (g, p) in g.iter_mut().zip(p) {
-                *g = if *p != 0 { *g } else { slope * *g };
-            }
+    grad.par_chunks_mut(CHUNK)
+        .zip(positive.par_chunks(CHUNK))
+        .for_each(|(g, p)| gate_row(g, p, slope));
+}
+
+/// [`gate_in_place`] on one row, on the calling thread.
+#[inline]
+pub fn gate_row(grad: &mut [f32], positive: &[u8], slope: f32) {
+    if slope == 0.0 {
+        for (g, p) in grad.iter_mut().zip(positive) {
+            *g = if *p != 0 { *g } else { 0.0 };
         }
-    });
+    } else {
+        for (g, p) in grad.iter_mut().zip(positive) {
+            *g = if *p != 0 { *g } else { slope * *g };
+        }
+    }
 }
 
 /// Adds the gradient before a rectifier to `gx`: `grad` where the input was positive, times

@@ -137,15 +137,23 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         };
         // The batch-wide path keeps its column matrix for the backward pass, the others the input.
         let mut cols = Vec::new();
-        match path {
-            Path::Direct => direct_forward(&xs, &ws, &bs, &mut out, &geometry),
-            Path::PerImage => image_forward(&xs, &ws, &bs, &mut out, &geometry),
-            Path::Batched => {
-                cols = take_scratch(geometry.patch_len() * geometry.columns());
-                conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
+        // The per-task kernels rectify in their own output pass; the others in a pass after.
+        let positive = match path {
+            Path::PerImage => {
+                let mut positive = A::SLOPE.map(|_| zeroed::<u8>(out.len()));
+                image_forward(&xs, &ws, &bs, &mut out, A::SLOPE.zip(positive.as_deref_mut()), &geometry);
+                positive
             }
-        }
-        let positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));
+            Path::Direct | Path::Batched => {
+                if path == Path::Direct {
+                    direct_forward(&xs, &ws, &bs, &mut out, &geometry);
+                } else {
+                    cols = take_scratch(geometry.patch_len() * geometry.columns());
+                    conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
+                }
+                A::SLOPE.map(|slope| rectify_in_place(&mut out, slope))
+            }
+        };
         let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
         let xs = if T::OWNS_TAPE && path != Path::Batched {
             xs
@@ -163,7 +171,7 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
             // The output gradient, moved out of `grads` (and back below) rather than copied; with
             // a fused activation it becomes the gradient before the activation, in place.
             let mut gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
-            if let (Some(slope), Some(positive)) = (A::SLOPE, &positive) {
+            if let (Some(slope), Some(positive), false) = (A::SLOPE, &positive, path == Path::PerImage) {
                 gate_in_place(&mut gout, positive, slope);
             }
             let gx = grads.get_or_alloc_mut(&x_id)?;
@@ -176,7 +184,7 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
                         (gw, gb)
                     })
                 }
-                Path::PerImage => image_backward(&gout, &xs, &ws, gx, param_grads, &geometry),
+                Path::PerImage => image_backward(&gout, A::SLOPE.zip(positive.as_deref()), &xs, &ws, gx, param_grads, &geometry),
                 Path::Batched => {
                     let gt = grad_by_channel(&gout, &geometry);
                     conv_input_grad(&gt, &ws, gx, &geometry);

@@ -7,7 +7,7 @@
 //! [`kernels`](super::kernels): images `(batch, channels, size, size)`, weights
 //! `(c_out, c_in, k, k)`.
 
-use super::kernels::ConvGeometry;
+use super::kernels::{sum, ConvGeometry};
 use super::simd::simd_dispatch;
 use rayon::prelude::*;
 
@@ -150,7 +150,7 @@ fn param_grads_chunk_impl(gout: &[f32], x: &[f32], batch: std::ops::Range<usize>
         let go = &gout[b * g.c_out * o * o..][..g.c_out * o * o];
         let img = &x[b * g.c_in * h * h..][..g.c_in * h * h];
         for (oc, goc) in go.chunks(o * o).enumerate() {
-            part[w_len + oc] += goc.iter().sum::<f32>();
+            part[w_len + oc] += sum(goc);
             for (c, xc) in img.chunks(h * h).enumerate() {
                 let base = (oc * g.c_in + c) * k * k;
                 for &(ky, kx, (y0, y1), (x0, x1)) in taps {

@@ -10,7 +10,8 @@
 //! instead of keeping the matrix, and weight, bias and input gradients come out of one pass.
 //! Layouts as in [`kernels`](super::kernels).
 
-use super::kernels::{col2im_serial, gemm, give_back, im2col_serial, take_scratch, ConvGeometry};
+use super::activation::{gate_row, rectify_row};
+use super::kernels::{col2im_serial, gemm, give_back, im2col_serial, sum, take_scratch, ConvGeometry};
 use rayon::prelude::*;
 
 /// Images per thread task; fixed, so gradient sums are the same on every run. Four images of the
@@ -31,27 +32,43 @@ fn task_geometry(g: &ConvGeometry, images: usize) -> ConvGeometry {
     ConvGeometry { batch: images, ..*g }
 }
 
-/// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`.
-pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
+/// A rectifier fused into the per-task passes: its slope for negative inputs and, per output
+/// element, whether the input was positive (written by the forward pass, read by the backward).
+pub type Rectifier<M> = Option<(f32, M)>;
+
+/// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`, rectified in the
+/// same pass when `rectifier` is given.
+pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], rectifier: Rectifier<&mut [u8]>, g: &ConvGeometry) {
     let (ckk, l) = (g.patch_len(), g.out_pixels());
     let (x_len, out_len) = (g.c_in * g.size * g.size, g.c_out * l);
-    out.par_chunks_mut(IMAGES_PER_TASK * out_len).enumerate().for_each(|(task, dst)| {
+    let task_len = IMAGES_PER_TASK * out_len;
+    let task = |task: usize, dst: &mut [f32], mut positive: Option<(f32, &mut [u8])>| {
         let gt = task_geometry(g, dst.len() / out_len);
         let n = gt.columns();
         let (mut cols, mut by_channel) = (take_scratch(ckk * n), take_scratch(g.c_out * n));
         im2col_serial(&x[task * IMAGES_PER_TASK * x_len..][..gt.batch * x_len], &mut cols, &gt);
         gemm((g.c_out, n, ckk), w, (ckk, 1), &cols, (n, 1), &mut by_channel, false);
-        // (c_out, images * l) -> (images, c_out, l), adding the bias.
+        // (c_out, images * l) -> (images, c_out, l), adding the bias (and rectifying).
         for (i, img_out) in dst.chunks_mut(out_len).enumerate() {
             for (o, channel) in img_out.chunks_mut(l).enumerate() {
-                for (d, v) in channel.iter_mut().zip(&by_channel[o * n + i * l..][..l]) {
-                    *d = v + bias[o];
+                channel.copy_from_slice(&by_channel[o * n + i * l..][..l]);
+                match &mut positive {
+                    Some((slope, mask)) => rectify_row(channel, bias[o], *slope, &mut mask[i * out_len + o * l..][..l]),
+                    None => channel.iter_mut().for_each(|v| *v += bias[o]),
                 }
             }
         }
         give_back(cols);
         give_back(by_channel);
-    });
+    };
+    match rectifier {
+        Some((slope, positive)) => out
+            .par_chunks_mut(task_len)
+            .zip(positive.par_chunks_mut(task_len))
+            .enumerate()
+            .for_each(|(t, (dst, mask))| task(t, dst, Some((slope, mask)))),
+        None => out.par_chunks_mut(task_len).enumerate().for_each(|(t, dst)| task(t, dst, None)),
+    }
 }
 
 /// The backward pass: adds the input gradient to `gx` (batch, c_in, size, size) and, when
@@ -59,6 +76,7 @@ pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &Co
 /// `(c_out)` to be added to the parameters' gradients.
 pub fn image_backward(
     gout: &[f32],
+    rectifier: Rectifier<&[u8]>,
     x: &[f32],
     w: &[f32],
     gx: &mut [f32],
@@ -74,11 +92,17 @@ pub fn image_backward(
             let gt = task_geometry(g, gx_task.len() / x_len);
             let n = gt.columns();
             let first = task * IMAGES_PER_TASK;
-            // The output gradient regrouped by channel, (c_out, images * l).
+            // The output gradient regrouped by channel, (c_out, images * l), and taken back
+            // through the rectifier.
             let mut by_channel = take_scratch(g.c_out * n);
-            for (i, go) in gout[first * out_len..][..gt.batch * out_len].chunks(out_len).enumerate() {
+            let span = first * out_len..(first + gt.batch) * out_len;
+            for (i, go) in gout[span.clone()].chunks(out_len).enumerate() {
                 for (o, channel) in go.chunks(l).enumerate() {
-                    by_channel[o * n + i * l..][..l].copy_from_slice(channel);
+                    let dst = &mut by_channel[o * n + i * l..][..l];
+                    dst.copy_from_slice(channel);
+                    if let Some((slope, positive)) = rectifier {
+                        gate_row(dst, &positive[span.start + i * out_len + o * l..][..l], slope);
+                    }
                 }
             }
             let mut part = Vec::new();
@@ -89,7 +113,7 @@ pub fn image_backward(
                 let (gw, gb) = part.split_at_mut(g.c_out * ckk);
                 gemm((g.c_out, ckk, n), &by_channel, (n, 1), &cols, (1, n), gw, false);
                 for (v, channel) in gb.iter_mut().zip(by_channel.chunks(n)) {
-                    *v = channel.iter().sum::<f32>();
+                    *v = sum(channel);
                 }
                 give_back(cols);
             }
@@ -146,15 +170,15 @@ mod tests {
             let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.0, 0.5));
 
             let mut got = vec![0.0; gout.len()];
-            image_forward(&x, &w, &bias, &mut got, &g);
+            image_forward(&x, &w, &bias, &mut got, None, &g);
             close(&got, &want);
             let mut got_x = vec![0.5; x.len()];
-            let (got_w, got_b) = image_backward(&gout, &x, &w, &mut got_x, true, &g).expect("parameter gradients");
+            let (got_w, got_b) = image_backward(&gout, None, &x, &w, &mut got_x, true, &g).expect("parameter gradients");
             close(&got_w, &want_w);
             close(&got_b, &want_b);
             close(&got_x, &want_x);
             let mut frozen_x = vec![0.5; x.len()];
-            assert!(image_backward(&gout, &x, &w, &mut frozen_x, false, &g).is_none());
+            assert!(image_backward(&gout, None, &x, &w, &mut frozen_x, false, &g).is_none());
             close(&frozen_x, &want_x);
         }
     }

@@ -102,7 +102,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
         // large ones as one batch-wide GEMM whose column matrix the backward pass reuses.
         let per_image = prefers_per_image(&g);
         let (layout, cols) = if per_image {
-            image_forward(&xs, &stacked, &vec![0.0; 4 * F], &mut by_phase, &g);
+            image_forward(&xs, &stacked, &vec![0.0; 4 * F], &mut by_phase, None, &g);
             (PhaseLayout::ByImage, Vec::new())
         } else {
             let mut cols = take_scratch(ckk * n);
@@ -138,7 +138,7 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
                 split_phases(gout, layout, g.batch, F, H)
             };
             let (g_stack, gb_phases) = if per_image {
-                let grad = image_backward(&gt, &xs, &stacked, grads.get_or_alloc_mut(&x_id)?, true, &g);
+                let grad = image_backward(&gt, None, &xs, &stacked, grads.get_or_alloc_mut(&x_id)?, true, &g);
                 give_back(xs);
                 grad.expect("image_backward returns parameter gradients when asked")
             } else {
