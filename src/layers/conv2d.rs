@@ -169,7 +169,8 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         let out_id = out.ghost();
         tape.add_backward_op(move |grads| {
             // The output gradient, moved out of `grads` (and back below) rather than copied; with
-            // a fused activation it becomes the gradient before the activation, in place.
+            // a fused activation it becomes the gradient before the activation, in place (the
+            // per-task kernels do that while regrouping it instead).
             let mut gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
             if let (Some(slope), Some(positive), false) = (A::SLOPE, &positive, path == Path::PerImage) {
                 gate_in_place(&mut gout, positive, slope);
