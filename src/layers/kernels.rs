@@ -115,9 +115,35 @@ pub fn zeroed<T: Copy + Default + Send + Sync>(len: usize) -> Vec<T> {
 }
 
 /// `c (m x n) = [c +] a (m x k) * b (k x n)`, with explicit row/column strides for `a` and `b`
-/// (so transposes cost nothing). `c` is dense row-major.
-#[allow(clippy::too_many_arguments)]
+/// (so transposes cost nothing). `c` is dense row-major. Split across threads when large.
 pub fn gemm(
+    dims: (usize, usize, usize),
+    a: &[f32],
+    a_strides: (usize, usize),
+    b: &[f32],
+    b_strides: (usize, usize),
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    gemm_on(true, dims, a, a_strides, b, b_strides, c, accumulate)
+}
+
+/// [`gemm`] on the calling thread only (inside a parallel task: a few images of `image_conv`).
+pub fn gemm_serial(
+    dims: (usize, usize, usize),
+    a: &[f32],
+    a_strides: (usize, usize),
+    b: &[f32],
+    b_strides: (usize, usize),
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    gemm_on(false, dims, a, a_strides, b, b_strides, c, accumulate)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_on(
+    split: bool,
     (m, n, k): (usize, usize, usize),
     a: &[f32],
     (a_rs, a_cs): (usize, usize),
@@ -130,10 +156,9 @@ pub fn gemm(
     assert!(m == 0 || k == 0 || a.len() > (m - 1) * a_rs + (k - 1) * a_cs, "gemm: lhs too small");
     assert!(n == 0 || k == 0 || b.len() > (k - 1) * b_rs + (n - 1) * b_cs, "gemm: rhs too small");
     let threads = rayon::current_num_threads();
-    let parallelism = if threads > 1 && m * n * k > 1 << 15 && rayon::current_thread_index().is_none() {
+    let parallelism = if split && threads > 1 && m * n * k > 1 << 15 {
         gemm::Parallelism::Rayon(threads)
     } else {
-        // Small, or already inside a parallel task (a few images of `image_conv`): one thread.
         gemm::Parallelism::None
     };
     // SAFETY: the asserts above keep every index the strides can form inside the slices.

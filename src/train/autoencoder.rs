@@ -2,7 +2,7 @@
 
 use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
 use super::progress::{Progress, StopFlag};
-use super::Outcome;
+use super::{on_worker_thread, Outcome};
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
@@ -254,29 +254,34 @@ impl AutoencoderCore {
 
     /// One optimiser step from `input` towards `target`; returns the loss.
     fn train_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
-        let grads = self.grads.take().expect("gradients are always returned");
-        let logits = self.net.try_forward_mut(input.traced(grads))?;
-        let loss = bce_with_logits(logits, &target)?;
-        let value = loss.array();
-        let mut grads = loss.try_backward()?;
-        self.opt.update(&mut self.net, &mut grads)?;
-        self.net.zero_grads(&mut grads);
-        self.grads = Some(grads);
-        Ok(value)
+        on_worker_thread(|| {
+            let grads = self.grads.take().expect("gradients are always returned");
+            let logits = self.net.try_forward_mut(input.traced(grads))?;
+            let loss = bce_with_logits(logits, &target)?;
+            let value = loss.array();
+            let mut grads = loss.try_backward()?;
+            self.opt.update(&mut self.net, &mut grads)?;
+            self.net.zero_grads(&mut grads);
+            self.grads = Some(grads);
+            Ok(value)
+        })
     }
 
     /// Mean binary cross-entropy of the reconstructions of a whole split.
     pub fn evaluate(&self, split: &Split) -> Result<f32> {
         let mut sum = 0.0f64;
         let indices: Vec<usize> = (0..split.len()).collect();
-        for (k, chunk) in indices.chunks(500).enumerate() {
-            let clean = split.pixels(chunk, Scaling::Unit);
-            // Fixed evaluation noise (a stream apart from training), so test losses compare.
-            let noisy = self.noisy(&clean, u64::MAX - k as u64);
-            let logits = self.net.try_forward(image_batch(&self.dev, &noisy)?)?;
-            let target = image_batch(&self.dev, &clean)?;
-            sum += bce_with_logits(logits, &target)?.array() as f64 * chunk.len() as f64;
-        }
+        on_worker_thread(|| {
+            for (k, chunk) in indices.chunks(500).enumerate() {
+                let clean = split.pixels(chunk, Scaling::Unit);
+                // Fixed evaluation noise (a stream apart from training), so test losses compare.
+                let noisy = self.noisy(&clean, u64::MAX - k as u64);
+                let logits = self.net.try_forward(image_batch(&self.dev, &noisy)?)?;
+                let target = image_batch(&self.dev, &clean)?;
+                sum += bce_with_logits(logits, &target)?.array() as f64 * chunk.len() as f64;
+            }
+            Ok::<_, Error>(())
+        })?;
         Ok((sum / split.len().max(1) as f64) as f32)
     }
 

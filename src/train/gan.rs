@@ -2,7 +2,7 @@
 
 use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
 use super::progress::{Progress, StopFlag};
-use super::Outcome;
+use super::{on_worker_thread, Outcome};
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
@@ -258,14 +258,16 @@ impl GanCore {
         let noise = self.noise(n, &mut step_rng(seed, i, Stream::Noise));
         let dropout_seed = |k: u64| mix(mix(seed, Stream::Dropout as u64), 3 * i + k);
 
-        self.discriminator.reseed(dropout_seed(0));
-        let d_loss_real = self.discriminator_step(real, 1.0)?;
-        // generator.predict(noise): inference mode, no tape.
-        let fake = self.generator.try_forward(noise.clone())?;
-        self.discriminator.reseed(dropout_seed(1));
-        let d_loss_fake = self.discriminator_step(fake, 0.0)?;
-        self.discriminator.reseed(dropout_seed(2));
-        let g_loss = self.generator_step(noise)?;
+        let (d_loss_real, d_loss_fake, g_loss) = on_worker_thread(|| -> Result<(f32, f32, f32)> {
+            self.discriminator.reseed(dropout_seed(0));
+            let d_loss_real = self.discriminator_step(real, 1.0)?;
+            // generator.predict(noise): inference mode, no tape.
+            let fake = self.generator.try_forward(noise.clone())?;
+            self.discriminator.reseed(dropout_seed(1));
+            let d_loss_fake = self.discriminator_step(fake, 0.0)?;
+            self.discriminator.reseed(dropout_seed(2));
+            Ok((d_loss_real, d_loss_fake, self.generator_step(noise)?))
+        })?;
 
         self.iteration += 1;
         self.history.d_loss_real.push(d_loss_real);

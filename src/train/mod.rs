@@ -20,3 +20,12 @@ pub enum Outcome {
     /// checkpoint written. Call `train`/`fit` again, or `resume` in a new process, to continue.
     Stopped,
 }
+
+/// Runs `work` on one of rayon's worker threads and waits for it.
+///
+/// The layers' parallel passes then fork from a worker, whose partner steals half, instead of
+/// being handed over from a thread outside the pool that sleeps until each pass is done and
+/// is woken again: about 50 such hand-overs per autoencoder step.
+pub(crate) fn on_worker_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| work())
+}
