@@ -11,7 +11,8 @@
 //! Layouts as in [`kernels`](super::kernels).
 
 use super::activation::{gate_row, rectify_row};
-use super::kernels::{col2im_serial, gemm_serial, give_back, im2col_serial, sum, take_scratch, ConvGeometry};
+use super::kernels::{col2im_serial, give_back, im2col_serial, sum, take_scratch, ConvGeometry};
+use super::small_gemm::{gemm_nn, gemm_nt};
 use rayon::prelude::*;
 
 /// Images per thread task; fixed, so gradient sums are the same on every run. Four images of the
@@ -47,7 +48,7 @@ pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], rectif
         let n = gt.columns();
         let (mut cols, mut by_channel) = (take_scratch(ckk * n), take_scratch(g.c_out * n));
         im2col_serial(&x[task * IMAGES_PER_TASK * x_len..][..gt.batch * x_len], &mut cols, &gt);
-        gemm_serial((g.c_out, n, ckk), w, (ckk, 1), &cols, (n, 1), &mut by_channel, false);
+        gemm_nn(w, (ckk, 1), &cols, &mut by_channel, (g.c_out, n, ckk));
         // (c_out, images * l) -> (images, c_out, l), adding the bias (and rectifying).
         for (i, img_out) in dst.chunks_mut(out_len).enumerate() {
             for (o, channel) in img_out.chunks_mut(l).enumerate() {
@@ -111,14 +112,14 @@ pub fn image_backward(
                 let mut cols = take_scratch(ckk * n);
                 im2col_serial(&x[first * x_len..][..gt.batch * x_len], &mut cols, &gt);
                 let (gw, gb) = part.split_at_mut(g.c_out * ckk);
-                gemm_serial((g.c_out, ckk, n), &by_channel, (n, 1), &cols, (1, n), gw, false);
+                gemm_nt(&by_channel, &cols, gw, (g.c_out, ckk, n));
                 for (v, channel) in gb.iter_mut().zip(by_channel.chunks(n)) {
                     *v = sum(channel);
                 }
                 give_back(cols);
             }
             let mut dcols = take_scratch(ckk * n);
-            gemm_serial((ckk, n, g.c_out), w, (1, ckk), &by_channel, (n, 1), &mut dcols, false);
+            gemm_nn(w, (1, ckk), &by_channel, &mut dcols, (ckk, n, g.c_out));
             col2im_serial(&mut dcols, gx_task, &gt);
             give_back(dcols);
             give_back(by_channel);

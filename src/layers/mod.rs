@@ -19,6 +19,7 @@ mod max_pool2d;
 mod padding;
 mod reshape;
 mod simd;
+mod small_gemm;
 mod upsample_conv2d;
 mod upsampling;
 
