@@ -46,6 +46,7 @@ pub fn gemm_nn(a: &[f32], a_strides: (usize, usize), b: &[f32], c: &mut [f32], (
 }
 
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::needless_range_loop)] // register blocks read best as indexed loops
 mod avx512 {
     use std::arch::x86_64::*;
 
