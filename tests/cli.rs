@@ -26,6 +26,22 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `bench/compare.sh` reads the last line of `genlab bench`: every field, a positive number.
+#[test]
+fn bench_prints_its_medians_and_the_epoch_on_the_last_line() {
+    let out = run(&["bench", "--gan-iters", "1", "--ae-steps", "1", "--ae-epoch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    for field in ["gan_iter_s", "ae_step_s", "ae_epoch_s"] {
+        let value = last
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{field}=")))
+            .unwrap_or_else(|| panic!("no {field} in {last:?}"));
+        let seconds: f64 = value.parse().unwrap_or_else(|e| panic!("{field}={value}: {e}"));
+        assert!(seconds > 0.0 && seconds.is_finite(), "{last}");
+    }
+}
+
 #[test]
 fn a_short_gan_run_writes_every_output_and_a_summary_line() {
     let dir = common::temp_dir("cli-gan");
