@@ -137,23 +137,22 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
         };
         // The batch-wide path keeps its column matrix for the backward pass, the others the input.
         let mut cols = Vec::new();
-        // The per-task kernels rectify in their own output pass; the others in a pass after.
-        let positive = match path {
+        let mut positive = None;
+        match path {
+            Path::Direct => direct_forward(&xs, &ws, &bs, &mut out, &geometry),
             Path::PerImage => {
-                let mut positive = A::SLOPE.map(|_| zeroed::<u8>(out.len()));
+                positive = A::SLOPE.map(|_| zeroed::<u8>(out.len()));
                 image_forward(&xs, &ws, &bs, &mut out, A::SLOPE.zip(positive.as_deref_mut()), &geometry);
-                positive
             }
-            Path::Direct | Path::Batched => {
-                if path == Path::Direct {
-                    direct_forward(&xs, &ws, &bs, &mut out, &geometry);
-                } else {
-                    cols = take_scratch(geometry.patch_len() * geometry.columns());
-                    conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
-                }
-                A::SLOPE.map(|slope| rectify_in_place(&mut out, slope))
+            Path::Batched => {
+                cols = take_scratch(geometry.patch_len() * geometry.columns());
+                conv_forward(&xs, &ws, &bs, &mut cols, &mut out, &geometry);
             }
-        };
+        }
+        // The per-task kernels rectify in their own output pass; the others in a pass of its own.
+        if path != Path::PerImage {
+            positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));
+        }
         let out = dev.tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
         let xs = if T::OWNS_TAPE && path != Path::Batched {
             xs

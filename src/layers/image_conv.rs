@@ -52,10 +52,13 @@ pub fn image_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], rectif
         // (c_out, images * l) -> (images, c_out, l), adding the bias (and rectifying).
         for (i, img_out) in dst.chunks_mut(out_len).enumerate() {
             for (o, channel) in img_out.chunks_mut(l).enumerate() {
-                channel.copy_from_slice(&by_channel[o * n + i * l..][..l]);
+                let src = &by_channel[o * n + i * l..][..l];
                 match &mut positive {
-                    Some((slope, mask)) => rectify_row(channel, bias[o], *slope, &mut mask[i * out_len + o * l..][..l]),
-                    None => channel.iter_mut().for_each(|v| *v += bias[o]),
+                    Some((slope, mask)) => {
+                        channel.copy_from_slice(src);
+                        rectify_row(channel, bias[o], *slope, &mut mask[i * out_len + o * l..][..l]);
+                    }
+                    None => channel.iter_mut().zip(src).for_each(|(d, v)| *d = v + bias[o]),
                 }
             }
         }
