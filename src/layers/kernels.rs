@@ -128,21 +128,9 @@ pub fn gemm(
     gemm_on(true, dims, a, a_strides, b, b_strides, c, accumulate)
 }
 
-/// [`gemm`] on the calling thread only (inside a parallel task: a few images of `image_conv`).
-pub fn gemm_serial(
-    dims: (usize, usize, usize),
-    a: &[f32],
-    a_strides: (usize, usize),
-    b: &[f32],
-    b_strides: (usize, usize),
-    c: &mut [f32],
-    accumulate: bool,
-) {
-    gemm_on(false, dims, a, a_strides, b, b_strides, c, accumulate)
-}
-
+/// [`gemm`], split across threads only when `split` (`false` inside a parallel task).
 #[allow(clippy::too_many_arguments)]
-fn gemm_on(
+pub fn gemm_on(
     split: bool,
     (m, n, k): (usize, usize, usize),
     a: &[f32],

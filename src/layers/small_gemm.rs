@@ -9,7 +9,7 @@
 //! On CPUs without AVX-512 both functions fall back to `gemm`. Single-threaded (they run inside
 //! a task); sums are added in a fixed order, so results repeat bit for bit.
 
-use super::kernels::gemm_serial;
+use super::kernels::gemm_on;
 
 /// `c (m x n) = a (m x k) * b (n x k)^T`: every entry a dot product of a row of `a` and a row
 /// of `b`, both contiguous along `k`. For weight gradients (`k` = pixels).
@@ -24,7 +24,7 @@ pub fn gemm_nt(a: &[f32], b: &[f32], c: &mut [f32], (m, n, k): (usize, usize, us
         unsafe { avx512::gemm_nt(a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), (m, n, k)) };
         return;
     }
-    gemm_serial((m, n, k), a, (k, 1), b, (1, k), c, false);
+    gemm_on(false, (m, n, k), a, (k, 1), b, (1, k), c, false);
 }
 
 /// `c (m x n) = a (m x k) * b (k x n)` with `a` read through strides `(row, column)` and `b`
@@ -42,7 +42,7 @@ pub fn gemm_nn(a: &[f32], a_strides: (usize, usize), b: &[f32], c: &mut [f32], (
         unsafe { avx512::gemm_nn(a.as_ptr(), a_strides, b.as_ptr(), c.as_mut_ptr(), (m, n, k)) };
         return;
     }
-    gemm_serial((m, n, k), a, a_strides, b, (n, 1), c, false);
+    gemm_on(false, (m, n, k), a, a_strides, b, (n, 1), c, false);
 }
 
 #[cfg(target_arch = "x86_64")]
