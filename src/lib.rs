@@ -12,18 +12,22 @@
 //! # Ok::<(), genlab::Error>(())
 //! ```
 //!
-//! Modules, in the direction data flows: [`data`] (MNIST) → [`layers`] (typed layers dfdx
-//! lacks on stable) → [`models`] (the lecture's models as types) → [`train`] (loops, history,
-//! checkpoints); [`summary`] derives Keras-style summaries from the model types.
+//! Modules, in the direction data flows: [`data`] (MNIST) → [`layers`] (typed layers, each
+//! checking its shapes and calling an op) → [`models`] (the lecture's models as types) →
+//! [`train`] (loops, history, checkpoints); [`summary`] derives Keras-style summaries from the
+//! model types and [`figures`] draws plain data. Behind the layers, crate-private: `ops` (the
+//! tape plumbing written once, the convolution planner and one file per kernel path, scratch
+//! buffers) and `cpu` (everything that depends on the instruction set, detected once).
 
+mod cpu;
 pub mod data;
 mod error;
 pub mod figures;
 pub mod judge;
 pub mod layers;
-pub mod loss;
 mod memory;
 pub mod models;
+mod ops;
 pub mod optim;
 pub mod report;
 pub mod rng;
@@ -34,6 +38,11 @@ pub mod train;
 
 /// The dfdx version genlab is built on, re-exported so notebooks and examples use the same one.
 pub use dfdx;
+
+/// Loss functions.
+pub mod loss {
+    pub use crate::ops::bce::bce_with_logits;
+}
 pub use error::{Error, Result};
 pub use figures::{Figure, PixelRange};
 pub use settings::setting;

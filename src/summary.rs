@@ -234,12 +234,7 @@ macro_rules! summarize_tuple {
         }
     };
 }
-summarize_tuple!(X0; 0 A X0 X1 => X1);
-summarize_tuple!(X0; 0 A X0 X1, 1 B X1 X2 => X2);
-summarize_tuple!(X0; 0 A X0 X1, 1 B X1 X2, 2 C X2 X3 => X3);
-summarize_tuple!(X0; 0 A X0 X1, 1 B X1 X2, 2 C X2 X3, 3 D X3 X4 => X4);
-summarize_tuple!(X0; 0 A X0 X1, 1 B X1 X2, 2 C X2 X3, 3 D X3 X4, 4 E X4 X5 => X5);
-summarize_tuple!(X0; 0 A X0 X1, 1 B X1 X2, 2 C X2 X3, 3 D X3 X4, 4 E X4 X5, 5 F X5 X6 => X6);
+crate::layers::for_each_tuple!(summarize_tuple);
 
 #[cfg(test)]
 mod tests {

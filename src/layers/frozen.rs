@@ -83,7 +83,4 @@ macro_rules! frozen_tuple {
         }
     };
 }
-frozen_tuple!(X0; 0 A X0 X1 => X1);
-frozen_tuple!(X0; 0 A X0 X1, 1 B X1 X2 => X2);
-frozen_tuple!(X0; 0 A X0 X1, 1 B X1 X2, 2 C X2 X3 => X3);
-frozen_tuple!(X0; 0 A X0 X1, 1 B X1 X2, 2 C X2 X3, 3 D X3 X4 => X4);
+super::for_each_tuple!(frozen_tuple);

@@ -1,13 +1,9 @@
 //! `UpSampling2D()` followed by a 'same' convolution, computed on the small image.
 
-use super::activation::{gate_in_place, rectify_in_place, ConvActivation, Linear};
 use super::conv2d::Conv2d;
-use super::image_conv::{image_backward, image_forward, prefers_per_image};
-use super::kernels::{
-    conv_bias_grad, conv_input_grad, conv_weight_grad, gemm, give_back, im2col, interleave_phases, split_phases, take_scratch, zeroed,
-    ConvGeometry, PhaseLayout, UpConvTaps,
-};
 use super::padding::Same;
+use super::rectifier::{ConvActivation, Linear};
+use crate::ops::conv2d::{upsample_conv2d, UpConvTaps};
 use crate::summary::{param_counts, LayerRow, Summarize};
 use dfdx::nn::modules::{Module, ModuleVisitor, NonMutableModule, TensorCollection};
 use dfdx::nn::BuildOnDevice;
@@ -76,90 +72,11 @@ impl<B: Dim, const I: usize, const F: usize, const K: usize, const H: usize, con
                 "UpSampleConv2d: OUT must be twice the input size and K odd"
             )
         };
-        let taps = const { UpConvTaps::new(K) };
         let batch = x.shape().0;
-        let g = ConvGeometry {
-            batch: batch.size(),
-            c_in: I,
-            c_out: 4 * F,
-            size: H,
-            kernel: taps.taps,
-            stride: 1,
-            pad: (-taps.lo) as usize,
-            out: H,
-        };
-        let (ckk, n) = (g.patch_len(), g.columns());
-        let (x, mut tape) = x.split_tape();
-        let mut xs = take_scratch(batch.size() * I * H * H);
-        x.copy_into(&mut xs);
-        let mut w = take_scratch(F * I * K * K);
-        self.conv.weight.copy_into(&mut w);
-        let mut stacked = take_scratch(4 * F * ckk);
-        taps.fold_weights(&w, F, I, &mut stacked);
-        give_back(w);
-        let mut by_phase = take_scratch(4 * F * n);
-        // Small filter banks (the last layer's 4 x 576 weights) a few images at a time, in cache;
-        // large ones as one batch-wide GEMM whose column matrix the backward pass reuses.
-        let per_image = prefers_per_image(&g);
-        let (layout, cols) = if per_image {
-            image_forward(&xs, &stacked, &vec![0.0; 4 * F], &mut by_phase, None, &g);
-            (PhaseLayout::ByImage, Vec::new())
-        } else {
-            let mut cols = take_scratch(ckk * n);
-            im2col(&xs, &mut cols, &g);
-            gemm((4 * F, n, ckk), &stacked, (ckk, 1), &cols, (n, 1), &mut by_phase, false);
-            (PhaseLayout::ByChannel, cols)
-        };
-        let mut out = zeroed(batch.size() * F * O * O);
-        interleave_phases(&by_phase, layout, &self.conv.bias.as_vec(), &mut out, batch.size(), F, H);
-        give_back(by_phase);
-        let positive = A::SLOPE.map(|slope| rectify_in_place(&mut out, slope));
-        let out = x.device().tensor_from_vec(out, (batch, Const::<F>, Const::<O>, Const::<O>));
-        // The per-task backward pass unfolds the input again; the batch-wide one keeps `cols`.
-        let xs = if T::OWNS_TAPE && per_image {
-            xs
-        } else {
-            give_back(xs);
-            Vec::new()
-        };
-        if !T::OWNS_TAPE {
-            give_back(cols);
-            give_back(stacked);
-            return Ok(out.put_tape(tape));
-        }
-        let (x_id, w_id, b_id, out_id) = (x.ghost(), self.conv.weight.ghost(), self.conv.bias.ghost(), out.ghost());
-        tape.add_backward_op(move |grads| {
-            let gt = {
-                let gout = grads.get_or_alloc_mut(&out_id)?;
-                // With a fused activation: the gradient before it, in place.
-                if let (Some(slope), Some(positive)) = (A::SLOPE, &positive) {
-                    gate_in_place(gout, positive, slope);
-                }
-                split_phases(gout, layout, g.batch, F, H)
-            };
-            let (g_stack, gb_phases) = if per_image {
-                let grad = image_backward(&gt, None, &xs, &stacked, grads.get_or_alloc_mut(&x_id)?, true, &g);
-                give_back(xs);
-                grad.expect("image_backward returns parameter gradients when asked")
-            } else {
-                // `gt` is already grouped by (phase) channel: the plain convolution's kernels apply.
-                let (mut g_stack, mut gb_phases) = (vec![0.0f32; 4 * F * ckk], vec![0.0f32; 4 * F]);
-                conv_weight_grad(&gt, &cols, &mut g_stack, &g);
-                conv_bias_grad(&gt, &mut gb_phases, &g);
-                give_back(cols);
-                conv_input_grad(&gt, &stacked, grads.get_or_alloc_mut(&x_id)?, &g);
-                (g_stack, gb_phases)
-            };
-            let gb = grads.get_or_alloc_mut(&b_id)?;
-            for (pf, v) in gb_phases.iter().enumerate() {
-                gb[pf % F] += v;
-            }
-            taps.unfold_grad(&g_stack, F, I, grads.get_or_alloc_mut(&w_id)?);
-            give_back(gt);
-            give_back(stacked);
-            Ok(())
-        });
-        Ok(out.put_tape(tape))
+        let out_shape = (batch, Const::<F>, Const::<O>, Const::<O>);
+        let taps = const { UpConvTaps::new(K) };
+        let conv = &self.conv;
+        upsample_conv2d(x, (&conv.weight, &conv.bias), (batch.size(), I, H, F), taps, out_shape, A::SLOPE)
     }
 }
 

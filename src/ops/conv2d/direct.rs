@@ -4,24 +4,15 @@
 //! last layer unfolds 16 channels of 28x28 into a 144 x 100,352 matrix, 58 MB per step) and every
 //! GEMM is a single row or column. Here every kernel tap is a run of row-wise multiply-adds on
 //! the images themselves, which the compiler vectorises; threads split the batch. Layouts as in
-//! [`kernels`](super::kernels): images `(batch, channels, size, size)`, weights
-//! `(c_out, c_in, k, k)`.
+//! [`conv2d`](super).
 
-use super::kernels::{sum, ConvGeometry};
-use super::simd::simd_dispatch;
+use super::ConvGeometry;
+use crate::cpu::dispatch;
+use crate::cpu::reduce::sum;
 use rayon::prelude::*;
 
 /// Images per thread task in the weight gradient; fixed so the sums are the same on every run.
 const WEIGHT_GRAD_CHUNK: usize = 8;
-
-/// Whether the direct kernels are the faster choice for this layer: stride 1 and one filter.
-///
-/// Measured on the autoencoder's layers (batch 128, 2 cores): for 16 -> 1 channels at 28x28 the
-/// direct kernels take 8 ms forward and 17 ms backward against 16 and 55 ms for im2col + GEMM;
-/// with 8 or 16 filters im2col + GEMM is 1.5-4x faster (rows of 4-28 pixels are too short).
-pub fn prefers_direct(g: &ConvGeometry) -> bool {
-    g.stride == 1 && g.c_out == 1
-}
 
 /// Every tap of the kernel as (ky, kx, rows, cols): the output rows `[y0, y1)` and columns
 /// `[x0, x1)` whose input pixel `(oy + ky - pad, ox + kx - pad)` lies inside the image.
@@ -41,7 +32,7 @@ fn taps(g: &ConvGeometry) -> Vec<Tap> {
 type Tap = (usize, usize, (usize, usize), (usize, usize));
 
 /// `out` (batch, c_out, out, out) = bias + the convolution of `x` with `w`.
-pub fn direct_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
+pub(crate) fn forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &ConvGeometry) {
     debug_assert_eq!(g.stride, 1);
     let (h, o) = (g.size, g.out);
     let taps = taps(g);
@@ -50,8 +41,8 @@ pub fn direct_forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &C
     });
 }
 
-simd_dispatch! {
-    /// One image of [`direct_forward`].
+dispatch! {
+    /// One image of [`forward`].
     fn forward_image => forward_image_impl(img: &[f32], w: &[f32], bias: &[f32], dst: &mut [f32], g: &ConvGeometry, taps: &[Tap])
 }
 
@@ -75,8 +66,19 @@ fn forward_image_impl(img: &[f32], w: &[f32], bias: &[f32], dst: &mut [f32], g: 
     }
 }
 
+/// Backward pass: adds the input gradient to `gx` and, when `param_grads`, returns the weight
+/// and bias gradients.
+pub(crate) fn backward(gout: &[f32], x: &[f32], w: &[f32], gx: &mut [f32], param_grads: bool, g: &ConvGeometry) -> Option<(Vec<f32>, Vec<f32>)> {
+    input_grad(gout, w, gx, g);
+    param_grads.then(|| {
+        let (mut gw, mut gb) = (vec![0.0; g.c_out * g.patch_len()], vec![0.0; g.c_out]);
+        self::param_grads(gout, x, &mut gw, &mut gb, g);
+        (gw, gb)
+    })
+}
+
 /// Adds the input gradient to `gx` (batch, c_in, size, size) from the output gradient `gout`.
-pub fn direct_input_grad(gout: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeometry) {
+pub(crate) fn input_grad(gout: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeometry) {
     let (h, o) = (g.size, g.out);
     let taps = taps(g);
     gx.par_chunks_mut(g.c_in * h * h).enumerate().for_each(|(b, gimg)| {
@@ -84,8 +86,8 @@ pub fn direct_input_grad(gout: &[f32], w: &[f32], gx: &mut [f32], g: &ConvGeomet
     });
 }
 
-simd_dispatch! {
-    /// One image of [`direct_input_grad`].
+dispatch! {
+    /// One image of [`input_grad`].
     fn input_grad_image => input_grad_image_impl(go: &[f32], w: &[f32], gimg: &mut [f32], g: &ConvGeometry, taps: &[Tap])
 }
 
@@ -112,7 +114,7 @@ fn input_grad_image_impl(go: &[f32], w: &[f32], gimg: &mut [f32], g: &ConvGeomet
 ///
 /// Threads take fixed chunks of the batch and the partial sums are added in chunk order, so the
 /// result does not depend on scheduling (runs repeat bit for bit).
-pub fn direct_param_grads(gout: &[f32], x: &[f32], gw: &mut [f32], gb: &mut [f32], g: &ConvGeometry) {
+pub(crate) fn param_grads(gout: &[f32], x: &[f32], gw: &mut [f32], gb: &mut [f32], g: &ConvGeometry) {
     let taps = taps(g);
     let w_len = g.c_out * g.c_in * g.kernel * g.kernel;
     let starts: Vec<usize> = (0..g.batch).step_by(WEIGHT_GRAD_CHUNK).collect();
@@ -134,8 +136,8 @@ pub fn direct_param_grads(gout: &[f32], x: &[f32], gw: &mut [f32], gb: &mut [f32
     }
 }
 
-simd_dispatch! {
-    /// The images `batch` of [`direct_param_grads`], summed into `part` (weights, then biases).
+dispatch! {
+    /// The images `batch` of [`param_grads`], summed into `part` (weights, then biases).
     fn param_grads_chunk => param_grads_chunk_impl(
         gout: &[f32], x: &[f32], batch: std::ops::Range<usize>, part: &mut [f32], g: &ConvGeometry, taps: &[Tap],
     )
@@ -166,49 +168,6 @@ fn param_grads_chunk_impl(gout: &[f32], x: &[f32], batch: std::ops::Range<usize>
                     part[base + ky * k + kx] += acc.iter().sum::<f32>();
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::layers::kernels::reference::{batch_kernels, close, values};
-
-    /// The direct kernels agree with im2col + GEMM on 'same' and 'valid' layers.
-    #[test]
-    fn direct_kernels_match_im2col_and_gemm() {
-        for (c_in, c_out, size, kernel, pad, out) in [
-            (16, 1, 28, 3, 1, 28),
-            (8, 16, 16, 3, 0, 14),
-            (1, 16, 9, 3, 1, 9),
-            (3, 2, 7, 5, 2, 7),
-        ] {
-            let g = ConvGeometry {
-                batch: 11,
-                c_in,
-                c_out,
-                size,
-                kernel,
-                stride: 1,
-                pad,
-                out,
-            };
-            let x = values(g.batch * c_in * size * size, 1);
-            let w = values(c_out * c_in * kernel * kernel, 2);
-            let bias = values(c_out, 3);
-            let gout = values(g.batch * c_out * out * out, 4);
-            let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.5, 0.5));
-
-            let mut got = vec![0.0; gout.len()];
-            direct_forward(&x, &w, &bias, &mut got, &g);
-            close(&got, &want);
-            let (mut got_w, mut got_b, mut got_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
-            direct_param_grads(&gout, &x, &mut got_w, &mut got_b, &g);
-            direct_input_grad(&gout, &w, &mut got_x, &g);
-            close(&got_w, &want_w);
-            close(&got_b, &want_b);
-            close(&got_x, &want_x);
         }
     }
 }

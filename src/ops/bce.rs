@@ -7,12 +7,10 @@
 //! loss and its gradient together, on all threads, and the backward pass scales the stored
 //! gradient into the logits'.
 
-use crate::layers::kernels::{give_back, take_scratch, zeroed};
+use super::scratch::{zeroed, Scratch};
+use super::{record, Forward, ELEMENTS_PER_TASK as CHUNK};
 use dfdx::prelude::*;
 use rayon::prelude::*;
-
-/// Elements per thread task; fixed, so the sum is the same on every run.
-const CHUNK: usize = 1 << 13;
 
 /// Mean binary cross-entropy between `sigmoid(logits)` and `targets` (probabilities in
 /// `[0, 1]`), computed from the logits in the numerically stable form
@@ -28,55 +26,47 @@ pub fn bce_with_logits<S: Shape, T: Tape<f32, Cpu>>(
     targets: &Tensor<S, f32, Cpu>,
 ) -> Result<Tensor<Rank0, f32, Cpu, T>, CpuError> {
     let len = logits.shape().num_elements();
-    let (x, mut tape) = logits.split_tape();
-    let (mut xs, mut ts) = (take_scratch(len), take_scratch(len));
-    x.copy_into(&mut xs);
-    targets.copy_into(&mut ts);
     let scale = 1.0 / len.max(1) as f32;
-    // d loss / d x_i = (sigmoid(x_i) - t_i) / len, kept for the backward pass.
-    let mut grad = if T::OWNS_TAPE { zeroed::<f32>(len) } else { Vec::new() };
-    let sums: Vec<f64> = if T::OWNS_TAPE {
-        grad.par_chunks_mut(CHUNK)
-            .zip(xs.par_chunks(CHUNK))
-            .zip(ts.par_chunks(CHUNK))
-            .map(|((g, x), t)| {
-                let mut sum = 0.0f64;
-                for ((g, &x), &t) in g.iter_mut().zip(x).zip(t) {
-                    let (loss, sigmoid) = bce_and_sigmoid(x, t);
-                    sum += loss as f64;
-                    *g = (sigmoid - t) * scale;
+    record(
+        logits,
+        Vec::new(),
+        |x, traced| {
+            let (xs, ts) = (Scratch::copy_of(x), Scratch::copy_of(targets));
+            // d loss / d x_i = (sigmoid(x_i) - t_i) / len, kept for the backward pass.
+            let mut grad = if traced { zeroed::<f32>(len) } else { Vec::new() };
+            let sums: Vec<f64> = if traced {
+                grad.par_chunks_mut(CHUNK)
+                    .zip(xs.par_chunks(CHUNK))
+                    .zip(ts.par_chunks(CHUNK))
+                    .map(|((g, x), t)| {
+                        let mut sum = 0.0f64;
+                        for ((g, &x), &t) in g.iter_mut().zip(x).zip(t) {
+                            let (loss, sigmoid) = bce_and_sigmoid(x, t);
+                            sum += loss as f64;
+                            *g = (sigmoid - t) * scale;
+                        }
+                        sum
+                    })
+                    .collect()
+            } else {
+                xs.par_chunks(CHUNK)
+                    .zip(ts.par_chunks(CHUNK))
+                    .map(|(x, t)| x.iter().zip(t).map(|(&x, &t)| bce_and_sigmoid(x, t).0 as f64).sum())
+                    .collect()
+            };
+            let mean = (sums.iter().sum::<f64>() * scale as f64) as f32;
+            Ok(Forward { values: vec![mean], shape: (), kept: grad })
+        },
+        |grad, gout, gx| {
+            let upstream = gout[0];
+            gx.par_chunks_mut(CHUNK).zip(grad.par_chunks(CHUNK)).for_each(|(gx, g)| {
+                for (gx, g) in gx.iter_mut().zip(g) {
+                    *gx += upstream * g;
                 }
-                sum
-            })
-            .collect()
-    } else {
-        xs.par_chunks(CHUNK)
-            .zip(ts.par_chunks(CHUNK))
-            .map(|(x, t)| x.iter().zip(t).map(|(&x, &t)| bce_and_sigmoid(x, t).0 as f64).sum())
-            .collect()
-    };
-    give_back(xs);
-    give_back(ts);
-    let mean = (sums.iter().sum::<f64>() * scale as f64) as f32;
-    let out = x.device().tensor(mean);
-    if T::OWNS_TAPE {
-        let (x_id, out_id) = (x.ghost(), out.ghost());
-        tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&x_id)?;
-            let upstream = grads.get_or_alloc_mut(&out_id)?[0];
-            grads
-                .get_or_alloc_mut(&x_id)?
-                .par_chunks_mut(CHUNK)
-                .zip(grad.par_chunks(CHUNK))
-                .for_each(|(gx, g)| {
-                    for (gx, g) in gx.iter_mut().zip(g) {
-                        *gx += upstream * g;
-                    }
-                });
-            Ok(())
-        });
-    }
-    Ok(out.put_tape(tape))
+            });
+            Vec::new()
+        },
+    )
 }
 
 /// The loss of one logit `x` against target `t`, and `sigmoid(x)`, from one `exp`.

@@ -33,20 +33,15 @@ impl<L: KerasLayer> Reseed for L {
 }
 
 macro_rules! reseed_tuple {
-    ($($idx:tt $name:ident),+) => {
-        impl<$($name: Reseed),+> Reseed for ($($name,)+) {
+    ($x:ident; $($idx:tt $layer:ident $input:ident $output:ident),+ => $last:ident) => {
+        impl<$($layer: Reseed),+> Reseed for ($($layer,)+) {
             fn reseed(&mut self, seed: u64) {
                 $(self.$idx.reseed(crate::rng::mix(seed, $idx + 1));)+
             }
         }
     };
 }
-reseed_tuple!(0 A);
-reseed_tuple!(0 A, 1 B);
-reseed_tuple!(0 A, 1 B, 2 C);
-reseed_tuple!(0 A, 1 B, 2 C, 3 D);
-reseed_tuple!(0 A, 1 B, 2 C, 3 D, 4 E);
-reseed_tuple!(0 A, 1 B, 2 C, 3 D, 4 E, 5 F);
+super::for_each_tuple!(reseed_tuple);
 
 macro_rules! keras_layer {
     ($class:literal, $name:literal, [$($generics:tt)*], $ty:ty) => {

@@ -1,9 +1,43 @@
-//! Rectifiers: ReLU and Leaky ReLU (its slope in the type), one parallel pass each way.
+//! Rectifiers: ReLU and Leaky ReLU (its slope in the type), as layers of their own (one
+//! parallel pass each way) or fused into a convolution as its activation ([`ConvActivation`]).
 
-use super::activation::{add_gated, rectify_in_place};
-use super::kernels::zeroed;
+use crate::ops::rectify::rectify;
 use dfdx::nn::modules::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
+
+/// What a convolution applies to its output: the identity ([`Linear`]) or a rectifier
+/// ([`Relu`], [`LeakyRelu`]).
+///
+/// Keras equivalent: the `activation=` argument of `Conv2D`.
+pub trait ConvActivation: Default + Copy + std::fmt::Debug + Send + Sync + 'static {
+    /// The slope for negative inputs, `None` for the identity (0 for ReLU).
+    const SLOPE: Option<f32>;
+    /// The summary row `(Keras class, Keras name)` of an activation the lecture writes as a
+    /// layer of its own (`Activation(LeakyReLU(0.2))`); `None` when it is part of the layer
+    /// (`activation='relu'`).
+    const ROW: Option<(&'static str, &'static str)> = None;
+}
+
+/// No activation: the convolution's output as it is.
+///
+/// Keras equivalent: `activation=None` (the default, 'linear').
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Linear;
+
+impl ConvActivation for Linear {
+    const SLOPE: Option<f32> = None;
+}
+
+impl ConvActivation for Relu {
+    const SLOPE: Option<f32> = Some(0.0);
+}
+
+/// The lecture's discriminator writes `Activation(LeakyReLU(0.2))` after each convolution: fused
+/// here, listed as its own row in the summary.
+impl<const P: usize> ConvActivation for LeakyRelu<P> {
+    const SLOPE: Option<f32> = Some(LeakyRelu::<P>::SLOPE);
+    const ROW: Option<(&'static str, &'static str)> = Some(("LeakyReLU", "leaky_re_lu"));
+}
 
 /// `max(x, a x)` with `a = SLOPE_PERCENT / 100`; the lecture uses 0.2, `LeakyRelu<20>`.
 ///
@@ -52,28 +86,4 @@ impl<S: Shape, T: Tape<f32, Cpu>> Module<Tensor<S, f32, Cpu, T>> for Relu {
     fn try_forward(&self, x: Tensor<S, f32, Cpu, T>) -> Result<Self::Output, CpuError> {
         rectify(x, 0.0)
     }
-}
-
-/// `x` where positive, `slope * x` elsewhere (exactly 0 for `slope` 0), with its backward op:
-/// the same passes as a rectifier fused into a convolution ([`rectify_in_place`], [`add_gated`]).
-fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, slope: f32) -> Result<Tensor<S, f32, Cpu, T>, CpuError> {
-    let shape = *x.shape();
-    let (x, mut tape) = x.split_tape();
-    let mut out = zeroed::<f32>(shape.num_elements());
-    x.copy_into(&mut out);
-    let positive = rectify_in_place(&mut out, slope);
-    let out = x.device().tensor_from_vec(out, shape);
-    if !T::OWNS_TAPE {
-        return Ok(out.put_tape(tape));
-    }
-    let (x_id, out_id) = (x.ghost(), out.ghost());
-    tape.add_backward_op(move |grads| {
-        grads.try_alloc_for(&x_id)?;
-        // Moved out of `grads` (and back below) rather than copied: both are borrowed at once.
-        let gout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
-        add_gated(grads.get_or_alloc_mut(&x_id)?, &gout, &positive, slope);
-        **grads.get_or_alloc_mut(&out_id)? = gout;
-        Ok(())
-    });
-    Ok(out.put_tape(tape))
 }

@@ -1,0 +1,121 @@
+//! Every convolution path against the same reference: the batch-wide im2col + GEMM kernels.
+//! (The layer tests in `tests/layers.rs` check the layers against a naive convolution and
+//! finite differences.)
+
+use super::{batched, direct, per_task, ConvGeometry};
+use crate::cpu::gemm::gemm;
+use crate::cpu::testing::{close, values};
+
+/// The batch-wide kernels' output, weight gradient, bias gradient and input gradient; the
+/// gradients are added to buffers that start at `params_start` and `input_start`.
+fn batch_kernels(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    gout: &[f32],
+    g: &ConvGeometry,
+    (params_start, input_start): (f32, f32),
+) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+    let mut cols = vec![0.0; g.patch_len() * g.columns()];
+    let mut out = vec![0.0; gout.len()];
+    batched::conv_forward(x, w, bias, &mut cols, &mut out, g);
+    let gt = batched::grad_by_channel(gout, g);
+    let (mut gw, mut gb, mut gx) = (vec![params_start; w.len()], vec![params_start; g.c_out], vec![input_start; x.len()]);
+    batched::conv_weight_grad(&gt, &cols, &mut gw, g);
+    batched::conv_bias_grad(&gt, &mut gb, g);
+    batched::conv_input_grad(&gt, w, &mut gx, g);
+    (out, gw, gb, gx)
+}
+
+/// The dot-product path agrees with the GEMM, also with tails of the 16-wide and 2048-long chunks.
+#[test]
+fn row_dots_match_gemm() {
+    for (m, n, k) in [(16, 9, 100_352), (3, 5, 4_100), (1, 1, 17), (2, 3, 2_047)] {
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
+        let b: Vec<f32> = (0..n * k).map(|i| ((i * 53 % 97) as f32 - 48.0) / 48.0).collect();
+        let mut want = vec![0.25; m * n];
+        gemm((m, n, k), &a, (k, 1), &b, (1, k), &mut want, true);
+        let mut got = vec![0.25; m * n];
+        batched::add_row_dots(&a, &b, &mut got, m, n, k);
+        for (x, y) in got.iter().zip(&want) {
+            assert!((x - y).abs() <= 1e-3 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
+        }
+    }
+}
+
+/// The direct kernels agree with im2col + GEMM on 'same' and 'valid' layers.
+#[test]
+fn direct_kernels_match_im2col_and_gemm() {
+    for (c_in, c_out, size, kernel, pad, out) in [
+        (16, 1, 28, 3, 1, 28),
+        (8, 16, 16, 3, 0, 14),
+        (1, 16, 9, 3, 1, 9),
+        (3, 2, 7, 5, 2, 7),
+    ] {
+        let g = ConvGeometry {
+            batch: 11,
+            c_in,
+            c_out,
+            size,
+            kernel,
+            stride: 1,
+            pad,
+            out,
+        };
+        let x = values(g.batch * c_in * size * size, 1);
+        let w = values(c_out * c_in * kernel * kernel, 2);
+        let bias = values(c_out, 3);
+        let gout = values(g.batch * c_out * out * out, 4);
+        let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.5, 0.5));
+
+        let mut got = vec![0.0; gout.len()];
+        direct::forward(&x, &w, &bias, &mut got, &g);
+        close(&got, &want);
+        let (mut got_w, mut got_b, mut got_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
+        direct::param_grads(&gout, &x, &mut got_w, &mut got_b, &g);
+        direct::input_grad(&gout, &w, &mut got_x, &g);
+        close(&got_w, &want_w);
+        close(&got_b, &want_b);
+        close(&got_x, &want_x);
+    }
+}
+
+/// The per-task kernels agree with the batch-wide im2col + GEMM, strided and padded, with a
+/// batch that is not a multiple of the task size.
+#[test]
+fn per_image_kernels_match_batch_kernels() {
+    for (c_in, c_out, size, kernel, stride, pad, out) in [
+        (16, 8, 14, 3, 1, 1, 14),
+        (8, 16, 16, 3, 1, 0, 14),
+        (8, 8, 7, 3, 2, 1, 4),
+        (1, 64, 28, 5, 2, 1, 14),
+    ] {
+        let g = ConvGeometry {
+            batch: 11,
+            c_in,
+            c_out,
+            size,
+            kernel,
+            stride,
+            pad,
+            out,
+        };
+        let x = values(g.batch * c_in * size * size, 1);
+        let w = values(c_out * g.patch_len(), 2);
+        let bias = values(c_out, 3);
+        let gout = values(g.batch * c_out * out * out, 4);
+        let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.0, 0.5));
+
+        let mut got = vec![0.0; gout.len()];
+        per_task::forward(&x, &w, &bias, &mut got, None, &g);
+        close(&got, &want);
+        let mut got_x = vec![0.5; x.len()];
+        let (got_w, got_b) = per_task::backward(&gout, None, &x, &w, &mut got_x, true, &g).expect("parameter gradients");
+        close(&got_w, &want_w);
+        close(&got_b, &want_b);
+        close(&got_x, &want_x);
+        let mut frozen_x = vec![0.5; x.len()];
+        assert!(per_task::backward(&gout, None, &x, &w, &mut frozen_x, false, &g).is_none());
+        close(&frozen_x, &want_x);
+    }
+}
