@@ -4,11 +4,11 @@
 
 use crate::data::{image_batch, Mnist, Scaling, Split, PIXELS};
 use crate::error::{Error, Result};
-use crate::models::{build_classifier, ClassifierNet};
+use crate::models::{build_classifier, classifier_features_and_logits, ClassifierNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
-use crate::train::{Progress, TensorStore};
-use dfdx::nn::{Module, ModuleMut, ZeroGrads};
+use crate::train::{Progress, TensorStore, Trained};
+use dfdx::nn::ModuleMut;
 use dfdx::prelude::*;
 use std::path::Path;
 
@@ -37,9 +37,7 @@ impl DigitClassifier {
     pub fn train(mnist: &Mnist, epochs: u64, train_images: usize, seed: u64, log_every: u64) -> Result<DigitClassifier> {
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(seed, Stream::Init as u64));
-        let mut net = build_classifier(&dev);
-        let mut opt = Adam::new(AdamConfig::default());
-        let mut grads = Some(net.alloc_grads());
+        let mut net = Trained::new(build_classifier(&dev), Adam::new(AdamConfig::default()));
         let n = train_images.min(mnist.train.len());
         let steps = n.div_ceil(128) as u64;
         let mut progress = Progress::new(log_every, epochs * steps, false);
@@ -49,17 +47,11 @@ impl DigitClassifier {
             for batch in order.chunks(128) {
                 let x = mnist.train.batch(&dev, batch, Scaling::Unit);
                 let targets = one_hot(&dev, batch.iter().map(|&i| mnist.train.labels[i]));
-                let logits = net.try_forward_mut(x.traced(grads.take().expect("gradients are returned")))?;
-                let loss = cross_entropy_with_logits_loss(logits, targets);
-                let value = loss.array();
-                let mut g = loss.try_backward()?;
-                opt.update(&mut net, &mut g)?;
-                net.zero_grads(&mut g);
-                grads = Some(g);
+                let value = net.step(|net, grads| Ok(cross_entropy_with_logits_loss(net.try_forward_mut(x.traced(grads))?, targets)))?;
                 progress.step(|| format!("classifier epoch {}  loss {value:.4}", epoch + 1));
             }
         }
-        Ok(DigitClassifier { dev, net })
+        Ok(DigitClassifier { dev, net: net.net })
     }
 
     /// Loads the judge from `dir`, or trains it (3 epochs on all training images) and saves it
@@ -104,11 +96,7 @@ impl DigitClassifier {
         let (mut probs, mut feats) = (Vec::new(), Vec::new());
         for chunk in pixels.chunks(500 * PIXELS) {
             let x = image_batch(&self.dev, chunk)?;
-            let h = self
-                .net
-                .3
-                .try_forward(self.net.2.try_forward(self.net.1.try_forward(self.net.0.try_forward(x)?)?)?)?;
-            let logits = self.net.4.try_forward(h.clone())?;
+            let (h, logits) = classifier_features_and_logits(&self.net, x)?;
             probs.extend(logits.softmax::<Axis<1>>().as_vec());
             feats.extend(h.as_vec());
         }

@@ -6,7 +6,7 @@
 
 use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid};
 use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, Tanh};
-use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt};
+use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt, Module};
 use dfdx::prelude::*;
 
 /// Length of the generator's input noise vector.
@@ -158,9 +158,29 @@ fn keras_batch_norm_2d<const C: usize>(bn: &mut modules::BatchNorm2D<C, f32, Cpu
 /// from `dev`'s generator (seed it with `Cpu::seed_from_u64`).
 pub fn build_generator(dev: &Cpu) -> GeneratorNet {
     let mut g = dev.build_module::<Generator, f32>();
-    keras_batch_norm_1d(&mut g.0 .2);
-    keras_batch_norm_2d(&mut g.2 .1);
+    let (dense_norm, conv_norm) = generator_batch_norms(&mut g);
+    keras_batch_norm_1d(dense_norm);
+    keras_batch_norm_2d(conv_norm);
     g
+}
+
+/// The generator's two BatchNormalization layers by name: after the dense layer, after the
+/// first convolution. (The tuple positions of [`Generator`] are spelled out only here.)
+pub fn generator_batch_norms(g: &mut GeneratorNet) -> (&mut modules::BatchNorm1D<6272, f32, Cpu>, &mut modules::BatchNorm2D<64, f32, Cpu>) {
+    let (dense_block, _, conv_block, _) = g;
+    (&mut dense_block.2, &mut conv_block.1)
+}
+
+/// The classifier's 128 features (everything before its last layer) and its logits for `x`.
+/// (The tuple positions of [`Classifier`] are spelled out only here.)
+pub fn classifier_features_and_logits<B: Dim>(
+    net: &ClassifierNet,
+    x: Tensor<(B, Const<1>, Const<28>, Const<28>), f32, Cpu>,
+) -> Result<(Tensor<(B, Const<128>), f32, Cpu>, Tensor<(B, Const<10>), f32, Cpu>), CpuError> {
+    let (block1, block2, flatten, features, head) = net;
+    let h = features.try_forward(flatten.try_forward(block2.try_forward(block1.try_forward(x)?)?)?)?;
+    let logits = head.try_forward(h.clone())?;
+    Ok((h, logits))
 }
 
 /// Builds the discriminator with Keras' initialisation.

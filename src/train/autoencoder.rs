@@ -1,7 +1,9 @@
 //! The lecture's autoencoder training (`autoencoder.fit`) as a concrete type.
 
-use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
+use super::checkpoint::{Checkpointed, TensorStore};
+use super::engine::engine;
 use super::progress::{Progress, StopFlag};
+use super::step::Trained;
 use super::{on_worker_thread, Outcome};
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
@@ -10,7 +12,7 @@ use crate::loss::bce_with_logits;
 use crate::models::{build_autoencoder, AutoencoderNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
-use dfdx::nn::{Module, ModuleMut, ZeroGrads};
+use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -65,10 +67,9 @@ pub struct AutoencoderHistory {
     pub test_loss: Vec<f32>,
 }
 
+/// What an autoencoder checkpoint holds besides its tensors.
 #[derive(Serialize, Deserialize)]
 struct AutoencoderState {
-    kind: String,
-    version: String,
     config: AutoencoderConfig,
     epoch: u64,
     step_in_epoch: u64,
@@ -77,15 +78,11 @@ struct AutoencoderState {
     history: AutoencoderHistory,
 }
 
-const AE_KIND: &str = "genlab-autoencoder";
-
 /// The state and the work of an autoencoder run; [`Autoencoder`] reaches it through [`AutoencoderEngine`].
 struct AutoencoderCore {
     config: AutoencoderConfig,
     dev: Cpu,
-    net: AutoencoderNet,
-    opt: Adam,
-    grads: Option<Gradients<f32, Cpu>>,
+    net: Trained<AutoencoderNet>,
     mnist: Arc<Mnist>,
     epoch: u64,
     step_in_epoch: u64,
@@ -108,14 +105,11 @@ impl AutoencoderCore {
         }
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
-        let net = build_autoencoder(&dev);
-        let grads = Some(net.alloc_grads());
+        let net = Trained::new(build_autoencoder(&dev), Adam::new(config.adam));
         Ok(AutoencoderCore {
-            opt: Adam::new(config.adam),
             config,
             dev,
             net,
-            grads,
             mnist,
             epoch: 0,
             step_in_epoch: 0,
@@ -126,50 +120,9 @@ impl AutoencoderCore {
         })
     }
 
-    /// Continues the run whose checkpoint is in `run_dir`.
-    fn resume(run_dir: impl AsRef<Path>) -> Result<AutoencoderCore> {
-        let run_dir = run_dir.as_ref();
-        let path = run_dir.join(CHECKPOINT_FILE);
-        let store = TensorStore::load(&path)?;
-        let bad = |reason: String| Error::Checkpoint {
-            path: path.clone(),
-            reason,
-        };
-        let state: AutoencoderState = store.state(&path, AE_KIND, "an autoencoder")?;
-        let mut config = state.config;
-        config.run_dir = Some(run_dir.to_path_buf());
-        let mut ae = AutoencoderCore::new(config)?;
-        store.take_module("autoencoder", &mut ae.net).map_err(bad)?;
-        let steps = ae.steps_per_epoch() * state.epoch + state.step_in_epoch;
-        store.take_optimizer("opt", &mut ae.opt, steps);
-        ae.epoch = state.epoch;
-        ae.step_in_epoch = state.step_in_epoch;
-        ae.epoch_loss_sum = state.epoch_loss_sum;
-        ae.epoch_images = state.epoch_images;
-        ae.history = state.history;
-        Ok(ae)
-    }
-
     /// Writes the checkpoint into the run directory (nothing without one).
-    pub fn save_checkpoint(&self) -> Result<()> {
-        let Some(dir) = &self.config.run_dir else {
-            return Ok(());
-        };
-        let mut store = TensorStore::default();
-        store.put_module("autoencoder", &self.net);
-        store.put_optimizer("opt", &self.opt);
-        let state = AutoencoderState {
-            kind: AE_KIND.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            config: self.config.clone(),
-            epoch: self.epoch,
-            step_in_epoch: self.step_in_epoch,
-            epoch_loss_sum: self.epoch_loss_sum,
-            epoch_images: self.epoch_images,
-            history: self.history.clone(),
-        };
-        store.state = serde_json::to_string(&state).map_err(|e| Error::Tensor(e.to_string()))?;
-        store.save(&dir.join(CHECKPOINT_FILE))
+    fn save_checkpoint(&self) -> Result<()> {
+        self.write_checkpoint()
     }
 
     /// Training steps in one epoch.
@@ -200,7 +153,7 @@ impl AutoencoderCore {
             let clean = self.mnist.train.pixels(indices, Scaling::Unit);
             let global_step = self.epoch * per_epoch + self.step_in_epoch;
             let noisy = self.noisy(&clean, global_step);
-            let loss = self.train_step(image_batch(&self.dev, &noisy)?, image_batch(&self.dev, &clean)?)?;
+            let loss = self.optimizer_step(image_batch(&self.dev, &noisy)?, image_batch(&self.dev, &clean)?)?;
             self.epoch_loss_sum += loss as f64 * indices.len() as f64;
             self.epoch_images += indices.len() as u64;
             self.step_in_epoch += 1;
@@ -253,18 +206,20 @@ impl AutoencoderCore {
     }
 
     /// One optimiser step from `input` towards `target`; returns the loss.
-    fn train_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
+    fn optimizer_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
         on_worker_thread(|| {
-            let grads = self.grads.take().expect("gradients are always returned");
-            let logits = self.net.try_forward_mut(input.traced(grads))?;
-            let loss = bce_with_logits(logits, &target)?;
-            let value = loss.array();
-            let mut grads = loss.try_backward()?;
-            self.opt.update(&mut self.net, &mut grads)?;
-            self.net.zero_grads(&mut grads);
-            self.grads = Some(grads);
-            Ok(value)
+            self.net.step(|net, grads| {
+                let logits = net.try_forward_mut(input.traced(grads))?;
+                Ok(bce_with_logits(logits, &target)?)
+            })
         })
+    }
+
+    /// One optimiser step on images given in `[0, 1]` (with the run's noise when denoising).
+    fn train_step(&mut self, images: &[f32]) -> Result<f32> {
+        let step = self.epoch * self.steps_per_epoch() + self.step_in_epoch;
+        let input = image_batch(&self.dev, &self.noisy(images, step))?;
+        self.optimizer_step(input, image_batch(&self.dev, images)?)
     }
 
     /// Mean binary cross-entropy of the reconstructions of a whole split.
@@ -276,7 +231,7 @@ impl AutoencoderCore {
                 let clean = split.pixels(chunk, Scaling::Unit);
                 // Fixed evaluation noise (a stream apart from training), so test losses compare.
                 let noisy = self.noisy(&clean, u64::MAX - k as u64);
-                let logits = self.net.try_forward(image_batch(&self.dev, &noisy)?)?;
+                let logits = self.net.net.try_forward(image_batch(&self.dev, &noisy)?)?;
                 let target = image_batch(&self.dev, &clean)?;
                 sum += bce_with_logits(logits, &target)?.array() as f64 * chunk.len() as f64;
             }
@@ -290,44 +245,71 @@ impl AutoencoderCore {
     /// Keras equivalent: `autoencoder.predict(images)`.
     pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
         let x = image_batch(&self.dev, images)?;
-        Ok(self.net.try_forward(x)?.sigmoid().as_vec())
+        Ok(self.net.net.try_forward(x)?.sigmoid().as_vec())
     }
 }
 
-/// The calls that run dfdx code, made through a trait object (see [`Autoencoder`]).
-trait AutoencoderEngine {
-    fn core(&self) -> &AutoencoderCore;
-    fn core_mut(&mut self) -> &mut AutoencoderCore;
-    fn fit_steps(&mut self, steps: u64) -> Result<Outcome>;
-    fn train_step(&mut self, images: &[f32]) -> Result<f32>;
-    fn evaluate(&self, split: &Split) -> Result<f32>;
-    fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>>;
-    fn save_checkpoint(&self) -> Result<()>;
+impl Checkpointed for AutoencoderCore {
+    const KIND: &'static str = "genlab-autoencoder";
+    const WHAT: &'static str = "an autoencoder";
+    type State = AutoencoderState;
+
+    fn run_dir(&self) -> Option<&Path> {
+        self.config.run_dir.as_deref()
+    }
+    fn state(&self) -> AutoencoderState {
+        AutoencoderState {
+            config: self.config.clone(),
+            epoch: self.epoch,
+            step_in_epoch: self.step_in_epoch,
+            epoch_loss_sum: self.epoch_loss_sum,
+            epoch_images: self.epoch_images,
+            history: self.history.clone(),
+        }
+    }
+    fn put_tensors(&self, store: &mut TensorStore) {
+        store.put_module("autoencoder", &self.net.net);
+        store.put_optimizer("opt", &self.net.opt);
+    }
+    fn restore(state: AutoencoderState, run_dir: &Path, store: &TensorStore) -> Result<std::result::Result<AutoencoderCore, String>> {
+        let mut config = state.config;
+        config.run_dir = Some(run_dir.to_path_buf());
+        let mut ae = AutoencoderCore::new(config)?;
+        if let Err(reason) = store.take_module("autoencoder", &mut ae.net.net) {
+            return Ok(Err(reason));
+        }
+        let steps = ae.steps_per_epoch() * state.epoch + state.step_in_epoch;
+        store.take_optimizer("opt", &mut ae.net.opt, steps);
+        ae.epoch = state.epoch;
+        ae.step_in_epoch = state.step_in_epoch;
+        ae.epoch_loss_sum = state.epoch_loss_sum;
+        ae.epoch_images = state.epoch_images;
+        ae.history = state.history;
+        Ok(Ok(ae))
+    }
 }
 
-impl AutoencoderEngine for AutoencoderCore {
-    fn core(&self) -> &AutoencoderCore {
-        self
+engine! {
+    trait AutoencoderEngine for AutoencoderCore => Autoencoder;
+    &mut self {
+        /// Trains `steps` more training steps (crossing epoch ends as needed).
+        fn fit_steps(steps: u64) -> Result<Outcome>;
+        /// One optimiser step on images given in `[0, 1]` (784 values each); returns the loss.
+        ///
+        /// Keras equivalent: `autoencoder.train_on_batch(x, x)`.
+        fn train_step(images: &[f32]) -> Result<f32>;
     }
-    fn core_mut(&mut self) -> &mut AutoencoderCore {
-        self
-    }
-    fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
-        AutoencoderCore::fit_steps(self, steps)
-    }
-    fn train_step(&mut self, images: &[f32]) -> Result<f32> {
-        let step = self.epoch * self.steps_per_epoch() + self.step_in_epoch;
-        let input = image_batch(&self.dev, &self.noisy(images, step))?;
-        AutoencoderCore::train_step(self, input, image_batch(&self.dev, images)?)
-    }
-    fn evaluate(&self, split: &Split) -> Result<f32> {
-        AutoencoderCore::evaluate(self, split)
-    }
-    fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
-        AutoencoderCore::reconstruct(self, images)
-    }
-    fn save_checkpoint(&self) -> Result<()> {
-        AutoencoderCore::save_checkpoint(self)
+    &self {
+        /// Mean binary cross-entropy of the reconstructions of a whole split.
+        ///
+        /// Keras equivalent: `autoencoder.evaluate(X_test, X_test)`.
+        fn evaluate(split: &Split) -> Result<f32>;
+        /// Reconstructions (in `[0, 1]`) of images given in `[0, 1]`, 784 values each.
+        ///
+        /// Keras equivalent: `autoencoder.predict(images)`.
+        fn reconstruct(images: &[f32]) -> Result<Vec<f32>>;
+        /// Writes the checkpoint into the run directory (nothing without one).
+        fn save_checkpoint() -> Result<()>;
     }
 }
 
@@ -360,7 +342,7 @@ impl Autoencoder {
     /// Continues the run whose checkpoint is in `run_dir`, mid-epoch if it stopped there.
     pub fn resume(run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
         Ok(Autoencoder {
-            engine: Box::new(AutoencoderCore::resume(run_dir)?),
+            engine: Box::new(AutoencoderCore::resume(run_dir.as_ref())?),
         })
     }
     /// Trains `epochs` more epochs (finishing a partly trained epoch first), printing progress,
@@ -372,28 +354,6 @@ impl Autoencoder {
         let per_epoch = self.steps_per_epoch();
         let done = self.engine.core().step_in_epoch;
         self.fit_steps((epochs * per_epoch).saturating_sub(done))
-    }
-    /// Trains `steps` more training steps (crossing epoch ends as needed).
-    pub fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
-        self.engine.fit_steps(steps)
-    }
-    /// One optimiser step on images given in `[0, 1]` (784 values each); returns the loss.
-    ///
-    /// Keras equivalent: `autoencoder.train_on_batch(x, x)`.
-    pub fn train_step(&mut self, images: &[f32]) -> Result<f32> {
-        self.engine.train_step(images)
-    }
-    /// Mean binary cross-entropy of the reconstructions of a whole split.
-    ///
-    /// Keras equivalent: `autoencoder.evaluate(X_test, X_test)`.
-    pub fn evaluate(&self, split: &Split) -> Result<f32> {
-        self.engine.evaluate(split)
-    }
-    /// Reconstructions (in `[0, 1]`) of images given in `[0, 1]`, 784 values each.
-    ///
-    /// Keras equivalent: `autoencoder.predict(images)`.
-    pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
-        self.engine.reconstruct(images)
     }
     /// The test images at `indices` (in `[0, 1]`) and their reconstructions.
     pub fn reconstruct_test(&self, indices: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {
@@ -407,10 +367,6 @@ impl Autoencoder {
         let originals = test.pixels(indices, Scaling::Unit);
         let reconstructions = self.reconstruct(&originals)?;
         Ok((originals, reconstructions))
-    }
-    /// Writes the checkpoint into the run directory (nothing without one).
-    pub fn save_checkpoint(&self) -> Result<()> {
-        self.engine.save_checkpoint()
     }
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> u64 {
@@ -435,7 +391,7 @@ impl Autoencoder {
     }
     /// The network.
     pub fn net(&self) -> &AutoencoderNet {
-        &self.engine.core().net
+        &self.engine.core().net.net
     }
     /// The data it trains on.
     pub fn mnist(&self) -> &Arc<Mnist> {

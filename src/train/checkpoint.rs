@@ -7,12 +7,68 @@ use ::safetensors::tensor::{Dtype as SafeDtype, SafeTensors, TensorView};
 use dfdx::nn::tensor_collection::{RecursiveWalker, TensorOptions, TensorVisitor, ViewTensorMut, ViewTensorName, ViewTensorRef};
 use dfdx::nn::TensorCollection;
 use dfdx::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// File name of the checkpoint inside a run directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+
+/// A trainer whose whole state goes into one checkpoint in its run directory: its tensors by
+/// name and a JSON state (counters, history, config) tagged with its kind.
+pub(crate) trait Checkpointed: Sized {
+    /// The `kind` its checkpoints carry (another kind is refused on resume).
+    const KIND: &'static str;
+    /// What it is, for messages: "a GAN".
+    const WHAT: &'static str;
+    /// Its JSON state.
+    type State: Serialize + DeserializeOwned;
+
+    /// Where its checkpoints go (`None`: nowhere).
+    fn run_dir(&self) -> Option<&Path>;
+    /// Its state now.
+    fn state(&self) -> Self::State;
+    /// Adds its tensors to `store`.
+    fn put_tensors(&self, store: &mut TensorStore);
+    /// A trainer from a saved state (its config pointed at `run_dir`), tensors taken from
+    /// `store`; the error is the reason the checkpoint does not fit.
+    fn restore(state: Self::State, run_dir: &Path, store: &TensorStore) -> Result<std::result::Result<Self, String>>;
+
+    /// Writes the checkpoint into the run directory (nothing without one).
+    fn write_checkpoint(&self) -> Result<()> {
+        let Some(dir) = self.run_dir() else {
+            return Ok(());
+        };
+        let mut store = TensorStore::default();
+        self.put_tensors(&mut store);
+        let tagged = Tagged {
+            kind: Self::KIND.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            state: self.state(),
+        };
+        store.state = serde_json::to_string(&tagged).map_err(|e| Error::Tensor(e.to_string()))?;
+        store.save(&dir.join(CHECKPOINT_FILE))
+    }
+
+    /// Continues the run whose checkpoint is in `run_dir`.
+    fn resume(run_dir: &Path) -> Result<Self> {
+        let path = run_dir.join(CHECKPOINT_FILE);
+        let store = TensorStore::load(&path)?;
+        let tagged: Tagged<Self::State> = store.state(&path, Self::KIND, Self::WHAT)?;
+        Self::restore(tagged.state, run_dir, &store)?.map_err(|reason| Error::Checkpoint { path, reason })
+    }
+}
+
+/// A checkpoint's JSON state: the trainer's own fields beside its kind and genlab's version.
+#[derive(Serialize, Deserialize)]
+struct Tagged<S> {
+    kind: String,
+    version: String,
+    #[serde(flatten)]
+    state: S,
+}
 
 /// Named f32 tensors plus a JSON state, the content of one checkpoint.
 #[derive(Debug, Clone, Default, PartialEq)]

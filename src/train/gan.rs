@@ -1,7 +1,9 @@
 //! The lecture's GAN training loop as a concrete type.
 
-use super::checkpoint::{TensorStore, CHECKPOINT_FILE};
+use super::checkpoint::{Checkpointed, TensorStore};
+use super::engine::engine;
 use super::progress::{Progress, StopFlag};
+use super::step::Trained;
 use super::{on_worker_thread, Outcome};
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
@@ -12,7 +14,7 @@ use crate::loss::bce_with_logits;
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
-use dfdx::nn::{Module, ModuleMut, ZeroGrads};
+use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -109,27 +111,20 @@ struct Judge {
     reference: Vec<f32>,
 }
 
+/// What a GAN checkpoint holds besides its tensors.
 #[derive(Serialize, Deserialize)]
 struct GanState {
-    kind: String,
-    version: String,
     config: GanConfig,
     iteration: u64,
     history: GanHistory,
 }
 
-const GAN_KIND: &str = "genlab-gan";
-
 /// The state and the work of a GAN run; [`Gan`] reaches it through [`GanEngine`].
 struct GanCore {
     config: GanConfig,
     dev: Cpu,
-    generator: GeneratorNet,
-    discriminator: DiscriminatorNet,
-    opt_g: Adam,
-    opt_d: Adam,
-    grads_g: Option<Gradients<f32, Cpu>>,
-    grads_d: Option<Gradients<f32, Cpu>>,
+    generator: Trained<GeneratorNet>,
+    discriminator: Trained<DiscriminatorNet>,
     mnist: Arc<Mnist>,
     iteration: u64,
     history: GanHistory,
@@ -152,10 +147,8 @@ impl GanCore {
         }
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
-        let generator = build_generator(&dev);
-        let discriminator = build_discriminator(&dev);
-        let grads_g = Some(generator.alloc_grads());
-        let grads_d = Some(discriminator.alloc_grads());
+        let generator = Trained::new(build_generator(&dev), Adam::new(config.adam));
+        let discriminator = Trained::new(build_discriminator(&dev), Adam::new(config.adam));
         let judge = match config.judge_samples {
             0 => None,
             n => Some(Judge {
@@ -164,14 +157,10 @@ impl GanCore {
             }),
         };
         Ok(GanCore {
-            opt_g: Adam::new(config.adam),
-            opt_d: Adam::new(config.adam),
             config,
             dev,
             generator,
             discriminator,
-            grads_g,
-            grads_d,
             mnist,
             iteration: 0,
             history: GanHistory::default(),
@@ -180,52 +169,14 @@ impl GanCore {
         })
     }
 
-    /// Continues the run whose checkpoint is in `run_dir` (written by a run with that `run_dir`).
-    fn resume(run_dir: impl AsRef<Path>) -> Result<GanCore> {
-        let run_dir = run_dir.as_ref();
-        let path = run_dir.join(CHECKPOINT_FILE);
-        let store = TensorStore::load(&path)?;
-        let bad = |reason: String| Error::Checkpoint {
-            path: path.clone(),
-            reason,
-        };
-        let state: GanState = store.state(&path, GAN_KIND, "a GAN")?;
-        let mut config = state.config;
-        config.run_dir = Some(run_dir.to_path_buf());
-        let mut gan = GanCore::new(config)?;
-        store.take_module("generator", &mut gan.generator).map_err(bad)?;
-        store.take_module("discriminator", &mut gan.discriminator).map_err(bad)?;
-        store.take_optimizer("opt_g", &mut gan.opt_g, state.iteration);
-        store.take_optimizer("opt_d", &mut gan.opt_d, 2 * state.iteration);
-        gan.iteration = state.iteration;
-        gan.history = state.history;
-        Ok(gan)
-    }
-
     /// Writes the checkpoint into the run directory (nothing without one).
-    pub fn save_checkpoint(&self) -> Result<()> {
-        let Some(dir) = &self.config.run_dir else {
-            return Ok(());
-        };
-        let mut store = TensorStore::default();
-        store.put_module("generator", &self.generator);
-        store.put_module("discriminator", &self.discriminator);
-        store.put_optimizer("opt_g", &self.opt_g);
-        store.put_optimizer("opt_d", &self.opt_d);
-        let state = GanState {
-            kind: GAN_KIND.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            config: self.config.clone(),
-            iteration: self.iteration,
-            history: self.history.clone(),
-        };
-        store.state = serde_json::to_string(&state).map_err(|e| Error::Tensor(e.to_string()))?;
-        store.save(&dir.join(CHECKPOINT_FILE))
+    fn save_checkpoint(&self) -> Result<()> {
+        self.write_checkpoint()
     }
 
     /// Runs `iterations` more training iterations, printing progress and taking a snapshot
     /// (and a checkpoint, with a run directory) every `snapshot_every` iterations.
-    pub fn train(&mut self, iterations: u64) -> Result<Outcome> {
+    fn train(&mut self, iterations: u64) -> Result<Outcome> {
         let mut progress = Progress::new(self.config.log_every, iterations, self.config.progress_bar);
         for _ in 0..iterations {
             if self.stop.is_raised() {
@@ -259,13 +210,13 @@ impl GanCore {
         let dropout_seed = |k: u64| mix(mix(seed, Stream::Dropout as u64), 3 * i + k);
 
         let (d_loss_real, d_loss_fake, g_loss) = on_worker_thread(|| -> Result<(f32, f32, f32)> {
-            self.discriminator.reseed(dropout_seed(0));
+            self.discriminator.net.reseed(dropout_seed(0));
             let d_loss_real = self.discriminator_step(real, 1.0)?;
             // generator.predict(noise): inference mode, no tape.
-            let fake = self.generator.try_forward(noise.clone())?;
-            self.discriminator.reseed(dropout_seed(1));
+            let fake = self.generator.net.try_forward(noise.clone())?;
+            self.discriminator.net.reseed(dropout_seed(1));
             let d_loss_fake = self.discriminator_step(fake, 0.0)?;
-            self.discriminator.reseed(dropout_seed(2));
+            self.discriminator.net.reseed(dropout_seed(2));
             Ok((d_loss_real, d_loss_fake, self.generator_step(noise)?))
         })?;
 
@@ -302,43 +253,35 @@ impl GanCore {
 
     /// `discriminator.train_on_batch(images, target)`.
     fn discriminator_step(&mut self, images: Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Cpu>, target: f32) -> Result<f32> {
-        let grads = self.grads_d.take().expect("discriminator gradients are always returned");
-        let logits = self.discriminator.try_forward_mut(images.traced(grads))?;
-        let targets = self.dev.ones_like(logits.shape()) * target;
-        let loss = bce_with_logits(logits, &targets)?;
-        let value = loss.array();
-        let mut grads = loss.try_backward()?;
-        self.opt_d.update(&mut self.discriminator, &mut grads)?;
-        self.discriminator.zero_grads(&mut grads);
-        self.grads_d = Some(grads);
-        Ok(value)
+        let dev = &self.dev;
+        self.discriminator.step(|d, grads| {
+            let logits = d.try_forward_mut(images.traced(grads))?;
+            let targets = dev.ones_like(logits.shape()) * target;
+            Ok(bce_with_logits(logits, &targets)?)
+        })
     }
 
     /// `gan.train_on_batch(noise, 1)` with `discriminator.trainable = False`.
     fn generator_step(&mut self, noise: Tensor<(usize, Const<NOISE_DIM>), f32, Cpu>) -> Result<f32> {
-        let grads = self.grads_g.take().expect("generator gradients are always returned");
-        let fake = self.generator.try_forward_mut(noise.traced(grads))?;
-        let logits = self.discriminator.forward_frozen(fake)?;
-        let targets = self.dev.ones_like(logits.shape());
-        let loss = bce_with_logits(logits, &targets)?;
-        let value = loss.array();
-        let mut grads = loss.try_backward()?;
-        self.opt_g.update(&mut self.generator, &mut grads)?;
-        self.generator.zero_grads(&mut grads);
-        self.grads_g = Some(grads);
-        Ok(value)
+        let (dev, discriminator) = (&self.dev, &mut self.discriminator.net);
+        self.generator.step(|g, grads| {
+            let fake = g.try_forward_mut(noise.traced(grads))?;
+            let logits = discriminator.forward_frozen(fake)?;
+            let targets = dev.ones_like(logits.shape());
+            Ok(bce_with_logits(logits, &targets)?)
+        })
     }
 
     /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
     pub fn snapshot_images(&self) -> Result<Vec<f32>> {
         let noise = self.noise(self.config.snapshot_images, &mut step_rng(self.config.seed, 0, Stream::Snapshot));
-        Ok(self.generator.try_forward(noise)?.as_vec())
+        Ok(self.generator.net.try_forward(noise)?.as_vec())
     }
 
     /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
     pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
         let noise = self.noise(n, &mut step_rng(seed, 0, Stream::Display));
-        Ok(self.generator.try_forward(noise)?.as_vec())
+        Ok(self.generator.net.try_forward(noise)?.as_vec())
     }
 
     /// The generator's images for given noise vectors (100 values each).
@@ -352,56 +295,80 @@ impl GanCore {
         let z = self
             .dev
             .tensor_from_vec(noise.to_vec(), (noise.len() / NOISE_DIM, Const::<NOISE_DIM>));
-        Ok(self.generator.try_forward(z)?.as_vec())
+        Ok(self.generator.net.try_forward(z)?.as_vec())
     }
 
     /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
     pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         let x = image_batch(&self.dev, images)?;
-        Ok(self.discriminator.try_forward(x)?.sigmoid().as_vec())
+        Ok(self.discriminator.net.try_forward(x)?.sigmoid().as_vec())
     }
 }
 
-/// The calls that run dfdx code, made through a trait object (see [`Gan`]).
-trait GanEngine {
-    fn core(&self) -> &GanCore;
-    fn core_mut(&mut self) -> &mut GanCore;
-    fn train(&mut self, iterations: u64) -> Result<Outcome>;
-    fn step(&mut self) -> Result<(f32, f32, f32)>;
-    fn snapshot_images(&self) -> Result<Vec<f32>>;
-    fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>>;
-    fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>>;
-    fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>>;
-    fn save_checkpoint(&self) -> Result<()>;
+impl Checkpointed for GanCore {
+    const KIND: &'static str = "genlab-gan";
+    const WHAT: &'static str = "a GAN";
+    type State = GanState;
+
+    fn run_dir(&self) -> Option<&Path> {
+        self.config.run_dir.as_deref()
+    }
+    fn state(&self) -> GanState {
+        GanState {
+            config: self.config.clone(),
+            iteration: self.iteration,
+            history: self.history.clone(),
+        }
+    }
+    fn put_tensors(&self, store: &mut TensorStore) {
+        store.put_module("generator", &self.generator.net);
+        store.put_module("discriminator", &self.discriminator.net);
+        store.put_optimizer("opt_g", &self.generator.opt);
+        store.put_optimizer("opt_d", &self.discriminator.opt);
+    }
+    fn restore(state: GanState, run_dir: &Path, store: &TensorStore) -> Result<std::result::Result<GanCore, String>> {
+        let mut config = state.config;
+        config.run_dir = Some(run_dir.to_path_buf());
+        let mut gan = GanCore::new(config)?;
+        let tensors = store
+            .take_module("generator", &mut gan.generator.net)
+            .and_then(|()| store.take_module("discriminator", &mut gan.discriminator.net));
+        if let Err(reason) = tensors {
+            return Ok(Err(reason));
+        }
+        store.take_optimizer("opt_g", &mut gan.generator.opt, state.iteration);
+        store.take_optimizer("opt_d", &mut gan.discriminator.opt, 2 * state.iteration);
+        gan.iteration = state.iteration;
+        gan.history = state.history;
+        Ok(Ok(gan))
+    }
 }
 
-impl GanEngine for GanCore {
-    fn core(&self) -> &GanCore {
-        self
+engine! {
+    trait GanEngine for GanCore => Gan;
+    &mut self {
+        /// Runs `iterations` more training iterations, printing progress and taking a snapshot
+        /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
+        /// with a checkpoint, when the [`StopFlag`] is raised.
+        fn train(iterations: u64) -> Result<Outcome>;
+        /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
+        fn step() -> Result<(f32, f32, f32)>;
     }
-    fn core_mut(&mut self) -> &mut GanCore {
-        self
-    }
-    fn train(&mut self, iterations: u64) -> Result<Outcome> {
-        GanCore::train(self, iterations)
-    }
-    fn step(&mut self) -> Result<(f32, f32, f32)> {
-        GanCore::step(self)
-    }
-    fn snapshot_images(&self) -> Result<Vec<f32>> {
-        GanCore::snapshot_images(self)
-    }
-    fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
-        GanCore::generate(self, n, seed)
-    }
-    fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
-        GanCore::discriminate(self, images)
-    }
-    fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
-        GanCore::generate_from(self, noise)
-    }
-    fn save_checkpoint(&self) -> Result<()> {
-        GanCore::save_checkpoint(self)
+    &self {
+        /// Writes the checkpoint into the run directory (nothing without one).
+        fn save_checkpoint() -> Result<()>;
+        /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
+        fn snapshot_images() -> Result<Vec<f32>>;
+        /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
+        ///
+        /// Keras equivalent: `generator.predict(np.random.normal(0, 1, (n, 100)))`.
+        fn generate(n: usize, seed: u64) -> Result<Vec<f32>>;
+        /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
+        ///
+        /// Keras equivalent: `discriminator.predict(images)`.
+        fn discriminate(images: &[f32]) -> Result<Vec<f32>>;
+        /// The generator's images (in `[-1, 1]`) for given noise vectors (100 values each).
+        fn generate_from(noise: &[f32]) -> Result<Vec<f32>>;
     }
 }
 
@@ -439,42 +406,8 @@ impl Gan {
     /// weights, BatchNorm statistics, optimiser moments, counters and history.
     pub fn resume(run_dir: impl AsRef<Path>) -> Result<Gan> {
         Ok(Gan {
-            engine: Box::new(GanCore::resume(run_dir)?),
+            engine: Box::new(GanCore::resume(run_dir.as_ref())?),
         })
-    }
-    /// Runs `iterations` more training iterations, printing progress and taking a snapshot
-    /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
-    /// with a checkpoint, when the [`StopFlag`] is raised.
-    pub fn train(&mut self, iterations: u64) -> Result<Outcome> {
-        self.engine.train(iterations)
-    }
-    /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
-    pub fn step(&mut self) -> Result<(f32, f32, f32)> {
-        self.engine.step()
-    }
-    /// Writes the checkpoint into the run directory (nothing without one).
-    pub fn save_checkpoint(&self) -> Result<()> {
-        self.engine.save_checkpoint()
-    }
-    /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
-    pub fn snapshot_images(&self) -> Result<Vec<f32>> {
-        self.engine.snapshot_images()
-    }
-    /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
-    ///
-    /// Keras equivalent: `generator.predict(np.random.normal(0, 1, (n, 100)))`.
-    pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
-        self.engine.generate(n, seed)
-    }
-    /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
-    ///
-    /// Keras equivalent: `discriminator.predict(images)`.
-    pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
-        self.engine.discriminate(images)
-    }
-    /// The generator's images (in `[-1, 1]`) for given noise vectors (100 values each).
-    pub fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
-        self.engine.generate_from(noise)
     }
     /// A latent walk: for each of `walks` pairs of noise vectors (drawn with `seed`), `steps`
     /// images along the straight line from one to the other, row by row (walk-major).
@@ -508,11 +441,11 @@ impl Gan {
     }
     /// The generator network.
     pub fn generator(&self) -> &GeneratorNet {
-        &self.engine.core().generator
+        &self.engine.core().generator.net
     }
     /// The discriminator network.
     pub fn discriminator(&self) -> &DiscriminatorNet {
-        &self.engine.core().discriminator
+        &self.engine.core().discriminator.net
     }
     /// The data it trains on.
     pub fn mnist(&self) -> &Arc<Mnist> {

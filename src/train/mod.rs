@@ -1,15 +1,23 @@
 //! Training: the lecture's GAN loop and autoencoder fit, with history, progress, clean stops
 //! and checkpoints.
 
+//!
+//! Rooms: `gan.rs` and `autoencoder.rs` (the two trainers), `engine.rs` (the evcxr-safe trait
+//! object, each operation written once), `checkpoint.rs` (one checkpoint trait for both),
+//! `step.rs` (one optimiser step), `progress.rs` (progress lines, bars and the stop flag).
+
 mod autoencoder;
 pub mod checkpoint;
+mod engine;
 mod gan;
 mod progress;
+mod step;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderHistory};
 pub use checkpoint::{TensorStore, CHECKPOINT_FILE};
 pub use gan::{Gan, GanConfig, GanHistory, Snapshot};
 pub use progress::{Progress, StopFlag};
+pub(crate) use step::Trained;
 
 /// How a call to `train` or `fit` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
