@@ -29,7 +29,6 @@ mod memory;
 pub mod models;
 mod ops;
 pub mod optim;
-pub mod report;
 pub mod rng;
 mod settings;
 pub mod summaries;

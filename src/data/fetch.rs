@@ -2,7 +2,6 @@
 
 use crate::error::{Error, Result};
 use md5::{Digest, Md5};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// One of the four canonical MNIST files with its MD5 (of the .gz file).
@@ -77,22 +76,35 @@ impl Mirror {
     fn get(&self, file: &str) -> std::result::Result<Vec<u8>, String> {
         match self {
             Mirror::Dir(dir) => std::fs::read(dir.join(file)).map_err(|e| format!("{}: {e}", dir.join(file).display())),
-            Mirror::Url(prefix) => {
-                let url = format!("{prefix}{file}");
-                let response = ureq::get(&url)
-                    .timeout(std::time::Duration::from_secs(60))
-                    .call()
-                    .map_err(|e| format!("{url}: {e}"))?;
-                let mut body = Vec::new();
-                response
-                    .into_reader()
-                    .take(64 << 20)
-                    .read_to_end(&mut body)
-                    .map_err(|e| format!("{url}: {e}"))?;
-                Ok(body)
-            }
+            Mirror::Url(prefix) => download(&format!("{prefix}{file}")),
         }
     }
+}
+
+/// The body of `url` (at most 64 MiB).
+#[cfg(feature = "download")]
+fn download(url: &str) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let response = ureq::get(url)
+        .timeout(std::time::Duration::from_secs(60))
+        .call()
+        .map_err(|e| format!("{url}: {e}"))?;
+    let mut body = Vec::new();
+    response
+        .into_reader()
+        .take(64 << 20)
+        .read_to_end(&mut body)
+        .map_err(|e| format!("{url}: {e}"))?;
+    Ok(body)
+}
+
+/// Without the `download` feature only local mirrors work.
+#[cfg(not(feature = "download"))]
+fn download(url: &str) -> std::result::Result<Vec<u8>, String> {
+    Err(format!(
+        "{url}: this build of genlab cannot download (built without its `download` feature); \
+         run `genlab fetch-mnist`, or give a local directory holding the MNIST .gz files as the mirror"
+    ))
 }
 
 /// Hex MD5 of `bytes`.

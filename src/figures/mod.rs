@@ -227,7 +227,8 @@ pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to `path`, creating its parent folders; errors name the path.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("creating folder", parent, e))?;
     }

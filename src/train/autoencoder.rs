@@ -43,6 +43,12 @@ pub struct AutoencoderConfig {
     pub noise_factor: f32,
 }
 
+impl AutoencoderConfig {
+    /// Epochs of the lecture's training (`epochs=50`): what `genlab autoencoder` trains when no
+    /// count is given.
+    pub const LECTURE_EPOCHS: u64 = 50;
+}
+
 impl Default for AutoencoderConfig {
     fn default() -> Self {
         AutoencoderConfig {

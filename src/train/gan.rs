@@ -48,6 +48,12 @@ pub struct GanConfig {
     pub judge_samples: usize,
 }
 
+impl GanConfig {
+    /// Iterations of the lecture's training loop (`for i in range(4001)`): what `genlab gan`
+    /// trains when no count is given.
+    pub const LECTURE_ITERATIONS: u64 = 4001;
+}
+
 impl Default for GanConfig {
     fn default() -> Self {
         GanConfig {

@@ -1,9 +1,8 @@
 //! What a training run leaves in its output directory: figures (PNG and SVG), the loss history
 //! as CSV and `run.json` (seed, arguments, crate version), so every figure traces to its run.
 
-use crate::error::{Error, Result};
-use crate::figures::{Figure, PixelRange};
-use crate::{Autoencoder, Gan};
+use genlab::figures::{write_file, Figure, PixelRange};
+use genlab::{Autoencoder, Error, Gan, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -31,7 +30,7 @@ impl RunInfo {
     pub fn save(&self, dir: &Path) -> Result<PathBuf> {
         let path = dir.join(RUN_FILE);
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        crate::figures::write_file(&path, text.as_bytes())?;
+        write_file(&path, text.as_bytes())?;
         Ok(path)
     }
 
@@ -92,7 +91,7 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
         let _ = writeln!(csv, "{i},{r},{f},{},{g}", 0.5 * (r + f));
     }
     let path = dir.join("history.csv");
-    crate::figures::write_file(&path, csv.as_bytes())?;
+    write_file(&path, csv.as_bytes())?;
     written.push(path);
     let scores = history.scores();
     if !scores.is_empty() {
@@ -102,7 +101,7 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
             let _ = writeln!(csv, "{i},{},{},{}", s.confident, s.min_class, s.fid);
         }
         let path = dir.join("scores.csv");
-        crate::figures::write_file(&path, csv.as_bytes())?;
+        write_file(&path, csv.as_bytes())?;
         written.push(path);
     }
     Ok(written)
@@ -122,7 +121,7 @@ pub fn write_autoencoder_outputs(ae: &Autoencoder, dir: &Path, seed: u64) -> Res
         let _ = writeln!(csv, "{},{train},{test}", e + 1);
     }
     let path = dir.join("history.csv");
-    crate::figures::write_file(&path, csv.as_bytes())?;
+    write_file(&path, csv.as_bytes())?;
     written.push(path);
     Ok(written)
 }

@@ -1,0 +1,248 @@
+//! The `genlab` command line: the lecture's parts, headless.
+//!
+//! Rooms: `main.rs` (the commands and their arguments), `run.rs` (one run for `gan` and
+//! `autoencoder`: start or resume, train to a target, write outputs), `report.rs` (what a run
+//! leaves in its directory), `bench.rs` (`genlab bench`), `score.rs` (the judge's commands).
+
+mod bench;
+mod report;
+mod run;
+mod score;
+
+use clap::{Parser, Subcommand};
+use genlab::data::{data_dir, fetch_mnist, Mirror};
+use genlab::{summaries, Autoencoder, AutoencoderConfig, Figure, Gan, GanConfig, Outcome};
+use run::{usable_out_dir, Fresh};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "genlab",
+    version,
+    about = "The lecture's DCGAN and convolutional autoencoder on MNIST, in Rust"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train the lecture's DCGAN and write its figures, history, checkpoint and run.json into --out.
+    ///
+    /// Ctrl-C (or SIGTERM) finishes the current iteration, writes a checkpoint and exits with 130;
+    /// `--resume DIR` continues the same curve. The last line reads `iterations=N d_loss=.. g_loss=..`
+    /// (losses averaged over the last 50 iterations).
+    /// Example: genlab gan --iterations 4001 --out runs/gan
+    Gan {
+        /// Iterations in total (the lecture: 4001); with --resume, the total to reach.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        iterations: Option<u64>,
+        /// Real and generated images per iteration.
+        #[arg(long, default_value_t = GanConfig::default().batch_size as u64, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
+        /// Take a snapshot (and write a checkpoint) every this many iterations.
+        #[arg(long, default_value_t = GanConfig::default().snapshot_every, value_parser = clap::value_parser!(u64).range(1..))]
+        snapshot_every: u64,
+        /// Seed of weights, batches, noise and dropout.
+        #[arg(long, default_value_t = GanConfig::default().seed)]
+        seed: u64,
+        /// Output directory (created if needed).
+        #[arg(long, required_unless_present = "resume")]
+        out: Option<PathBuf>,
+        /// At each snapshot, judge this many generated digits with the digit classifier
+        /// (scores.png, scores.csv; the classifier is trained on first use). 0: off.
+        #[arg(long, default_value_t = 0)]
+        judge: u64,
+        /// Continue the run in this directory from its last checkpoint.
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge"])]
+        resume: Option<PathBuf>,
+    },
+    /// Train the lecture's convolutional autoencoder and write its figures, history, checkpoint and run.json into --out.
+    ///
+    /// Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits with 130;
+    /// `--resume DIR` continues. The last line reads `epochs=N train_bce=.. test_bce=..`.
+    /// Example: genlab autoencoder --epochs 50 --out runs/autoencoder
+    Autoencoder {
+        /// Epochs in total (the lecture: 50); with --resume, the total to reach.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        epochs: Option<u64>,
+        /// Images per training step.
+        #[arg(long, default_value_t = AutoencoderConfig::default().batch_size as u64, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
+        /// Seed of weights and shuffling (and of the test images shown).
+        #[arg(long, default_value_t = AutoencoderConfig::default().seed)]
+        seed: u64,
+        /// Train on only the first N training images (quick experiments; default: all 60,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        train_images: Option<u64>,
+        /// Output directory (created if needed).
+        #[arg(long, required_unless_present = "resume")]
+        out: Option<PathBuf>,
+        /// Continue the run in this directory from its last checkpoint.
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "train_images"])]
+        resume: Option<PathBuf>,
+    },
+    /// Train the digit classifier that judges generated samples, save it into the data directory and print its test accuracy.
+    ///
+    /// Example: genlab classifier --epochs 3
+    Classifier {
+        /// Training epochs.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+        epochs: u64,
+        /// Train on only the first N training images (quick experiments; default: all 60,000).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        train_images: Option<u64>,
+    },
+    /// Score a GAN run's generator with the digit classifier (trained on first use).
+    ///
+    /// Generates --samples digits; prints the digit histogram and, last, `confident=<share>
+    /// min_class=<share> fid=<value>` (share labelled with probability >= 0.9, smallest digit share,
+    /// Frechet distance between classifier features of real test images and of the samples).
+    /// Example: genlab score runs/gan
+    Score {
+        /// A run directory (or its checkpoint.safetensors), or an IDX file of 28x28 images.
+        run: PathBuf,
+        /// Number of generated digits to judge.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..))]
+        samples: u64,
+    },
+    /// Draw the lecture's activation-functions slide as PNG and SVG into --out.
+    ///
+    /// Example: genlab activations --out slides
+    Activations {
+        /// Output directory (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the Keras-style summaries of the generator, discriminator, GAN and autoencoder.
+    ///
+    /// Example: genlab summary
+    Summary,
+    /// Time the lecture's GAN iteration (batch 32) and autoencoder step (batch 128) on MNIST.
+    ///
+    /// Prints medians after a warm-up; the last line reads `gan_iter_s=<median> ae_step_s=<median>`
+    /// (and `ae_epoch_s=<seconds>` with `--ae-epoch`).
+    /// Example: genlab bench --gan-iters 30 --ae-steps 50 --ae-epoch
+    Bench {
+        /// Timed GAN iterations (after 3 warm-up iterations).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        gan_iters: u64,
+        /// Timed autoencoder steps (after 5 warm-up steps).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+        ae_steps: u64,
+        /// Also time one whole autoencoder epoch as the lecture runs it: 469 shuffled batches of
+        /// the 60,000 training images, then the loss on the 10,000 test images.
+        #[arg(long)]
+        ae_epoch: bool,
+    },
+    /// Download MNIST (checksummed) into the data directory.
+    ///
+    /// Example: genlab fetch-mnist --mirror /path/to/dir/with/mnist/gz/files
+    FetchMnist {
+        /// A URL prefix or a local directory holding the four .gz files (default: $GENLAB_MNIST_MIRROR, else the public mirrors).
+        #[arg(long)]
+        mirror: Option<String>,
+        /// Where to put the files (default: $GENLAB_DATA, else data/mnist in the checkout).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells report it.
+const EXIT_INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Gan {
+            iterations,
+            batch,
+            snapshot_every,
+            seed,
+            judge,
+            out,
+            resume,
+        } => {
+            let fresh = out.map(|dir| Fresh {
+                config: GanConfig {
+                    batch_size: batch as usize,
+                    snapshot_every,
+                    seed,
+                    run_dir: Some(dir.clone()),
+                    judge_samples: judge as usize,
+                    ..GanConfig::default()
+                },
+                dir,
+                seed,
+            });
+            run::run::<Gan>(fresh, resume, iterations)
+        }
+        Command::Autoencoder {
+            epochs,
+            batch,
+            seed,
+            train_images,
+            out,
+            resume,
+        } => {
+            let fresh = out.map(|dir| Fresh {
+                config: AutoencoderConfig {
+                    batch_size: batch as usize,
+                    seed,
+                    train_images: train_images.map(|n| n as usize),
+                    run_dir: Some(dir.clone()),
+                    ..AutoencoderConfig::default()
+                },
+                dir,
+                seed,
+            });
+            run::run::<Autoencoder>(fresh, resume, epochs)
+        }
+        Command::Classifier { epochs, train_images } => score::train_classifier(epochs, train_images.map(|n| n as usize)),
+        Command::Score { run, samples } => score::score(&run, samples as usize),
+        Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
+            Figure::activations().save_png(out.join("activations.png"), 2.0)?;
+            Figure::activations().save_svg(out.join("activations.svg"))?;
+            println!("wrote {}/activations.png and activations.svg", out.display());
+            Ok(Outcome::Finished)
+        }),
+        Command::Summary => {
+            for s in [
+                summaries::generator(),
+                summaries::discriminator(),
+                summaries::gan(),
+                summaries::autoencoder(),
+            ] {
+                println!("{s}\n");
+            }
+            Ok(Outcome::Finished)
+        }
+        Command::Bench {
+            gan_iters,
+            ae_steps,
+            ae_epoch,
+        } => bench::bench(gan_iters, ae_steps, ae_epoch).map(|()| Outcome::Finished),
+        Command::FetchMnist { mirror, dir } => {
+            let dir = dir.unwrap_or_else(data_dir);
+            let mirrors = mirror.map(|m| vec![Mirror::parse(&m)]).unwrap_or_else(Mirror::defaults);
+            fetch_mnist(&dir, &mirrors).map(|fetched| {
+                println!(
+                    "MNIST is in {} ({} file(s) fetched, all checksums verified)",
+                    dir.display(),
+                    fetched.len()
+                );
+                Outcome::Finished
+            })
+        }
+    };
+    match result {
+        Ok(Outcome::Finished) => ExitCode::SUCCESS,
+        Ok(Outcome::Stopped) => ExitCode::from(EXIT_INTERRUPTED),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

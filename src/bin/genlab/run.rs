@@ -1,0 +1,201 @@
+//! One run for `genlab gan` and `genlab autoencoder`: start fresh into `--out` or resume a run
+//! directory, train to the target total with Ctrl-C handling, write the figures and history,
+//! and print the last line scripts read.
+
+use crate::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
+use genlab::train::CHECKPOINT_FILE;
+use genlab::{Autoencoder, AutoencoderConfig, Error, Gan, GanConfig, Outcome, Result, StopFlag};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// A new run: its settings, its directory and its seed.
+pub struct Fresh<C> {
+    /// The trainer's settings (their defaults are the lecture's).
+    pub config: C,
+    /// The output directory.
+    pub dir: PathBuf,
+    /// The run's seed, recorded in `run.json`.
+    pub seed: u64,
+}
+
+/// What the two trainers offer a run.
+pub trait Trainer: Sized {
+    /// Its settings.
+    type Config;
+    /// The command's name, recorded in `run.json`.
+    const COMMAND: &'static str;
+    /// The total trained when no count is given (the lecture's).
+    const LECTURE_TOTAL: u64;
+    /// A fresh trainer.
+    fn start(config: Self::Config) -> Result<Self>;
+    /// The run in `dir`, from its checkpoint.
+    fn resume(dir: &Path) -> Result<Self>;
+    /// Where it stands against `target`, e.g. "at iteration 5 of 41".
+    fn position(&self, target: u64) -> String;
+    /// Trains until `target` iterations or epochs are done.
+    fn train_to(&mut self, target: u64) -> Result<Outcome>;
+    /// The flag that stops training.
+    fn stop_flag(&self) -> StopFlag;
+    /// Draw progress as a bar (terminals) or as lines.
+    fn set_progress_bar(&mut self, bar: bool);
+    /// Writes figures and history into `dir`; returns the files written.
+    fn write_outputs(&self, dir: &Path, info: &RunInfo) -> Result<Vec<PathBuf>>;
+    /// The last line, `key=value` pairs.
+    fn last_line(&self) -> String;
+}
+
+/// Starts (`fresh`) or resumes (`resume`) a run and trains it to `total` (default: the
+/// lecture's, or the total recorded in the run).
+pub fn run<R: Trainer>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, total: Option<u64>) -> Result<Outcome> {
+    let (mut trainer, dir, info) = match (resume, fresh) {
+        (Some(dir), _) => {
+            resumable(&dir)?;
+            let mut info = RunInfo::load(&dir)?;
+            if let Some(total) = total {
+                info.target = total;
+            }
+            let trainer = R::resume(&dir)?;
+            println!("resuming {} {}", dir.display(), trainer.position(info.target));
+            (trainer, dir, info)
+        }
+        (None, Some(fresh)) => {
+            usable_out_dir(&fresh.dir)?;
+            let info = RunInfo {
+                command: R::COMMAND.into(),
+                args: std::env::args().collect(),
+                seed: fresh.seed,
+                target: total.unwrap_or(R::LECTURE_TOTAL),
+                version: env!("CARGO_PKG_VERSION").into(),
+            };
+            info.save(&fresh.dir)?;
+            (R::start(fresh.config)?, fresh.dir, info)
+        }
+        (None, None) => return Err(Error::InvalidArgument("give --out DIR for a new run or --resume DIR".into())),
+    };
+    trainer.set_progress_bar(std::io::stdout().is_terminal());
+    stop_on_signals(trainer.stop_flag());
+    let outcome = trainer.train_to(info.target)?;
+    let written = trainer.write_outputs(&dir, &info)?;
+    println!("wrote {} files into {}", written.len() + 2, dir.display());
+    if outcome == Outcome::Stopped {
+        println!(
+            "stopped {}; continue with: genlab {} --resume {}",
+            trainer.position(info.target),
+            R::COMMAND,
+            dir.display()
+        );
+    }
+    println!("{}", trainer.last_line());
+    Ok(outcome)
+}
+
+impl Trainer for Gan {
+    type Config = GanConfig;
+    const COMMAND: &'static str = "gan";
+    const LECTURE_TOTAL: u64 = GanConfig::LECTURE_ITERATIONS;
+    fn start(config: GanConfig) -> Result<Gan> {
+        Gan::new(config)
+    }
+    fn resume(dir: &Path) -> Result<Gan> {
+        Gan::resume(dir)
+    }
+    fn position(&self, target: u64) -> String {
+        format!("at iteration {} of {target}", self.iteration())
+    }
+    fn train_to(&mut self, target: u64) -> Result<Outcome> {
+        self.train(target.saturating_sub(self.iteration()))
+    }
+    fn stop_flag(&self) -> StopFlag {
+        Gan::stop_flag(self)
+    }
+    fn set_progress_bar(&mut self, bar: bool) {
+        Gan::set_progress_bar(self, bar)
+    }
+    fn write_outputs(&self, dir: &Path, _: &RunInfo) -> Result<Vec<PathBuf>> {
+        write_gan_outputs(self, dir)
+    }
+    fn last_line(&self) -> String {
+        let h = self.history();
+        format!(
+            "iterations={} d_loss={:.4} g_loss={:.4}",
+            self.iteration(),
+            mean_of_last(&h.d_loss(), 50),
+            mean_of_last(&h.g_loss, 50)
+        )
+    }
+}
+
+impl Trainer for Autoencoder {
+    type Config = AutoencoderConfig;
+    const COMMAND: &'static str = "autoencoder";
+    const LECTURE_TOTAL: u64 = AutoencoderConfig::LECTURE_EPOCHS;
+    fn start(config: AutoencoderConfig) -> Result<Autoencoder> {
+        Autoencoder::new(config)
+    }
+    fn resume(dir: &Path) -> Result<Autoencoder> {
+        Autoencoder::resume(dir)
+    }
+    fn position(&self, target: u64) -> String {
+        format!("after {} of {target} epochs", self.epoch())
+    }
+    fn train_to(&mut self, target: u64) -> Result<Outcome> {
+        self.fit_steps((target * self.steps_per_epoch()).saturating_sub(self.steps_done()))
+    }
+    fn stop_flag(&self) -> StopFlag {
+        Autoencoder::stop_flag(self)
+    }
+    fn set_progress_bar(&mut self, bar: bool) {
+        Autoencoder::set_progress_bar(self, bar)
+    }
+    fn write_outputs(&self, dir: &Path, info: &RunInfo) -> Result<Vec<PathBuf>> {
+        write_autoencoder_outputs(self, dir, info.seed)
+    }
+    fn last_line(&self) -> String {
+        let h = self.history();
+        let last = |v: &[f32]| v.last().copied().unwrap_or(f32::NAN);
+        format!(
+            "epochs={} train_bce={:.4} test_bce={:.4}",
+            self.epoch(),
+            last(&h.train_loss),
+            last(&h.test_loss)
+        )
+    }
+}
+
+/// An output directory must be a directory (or not exist yet).
+pub fn usable_out_dir(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "--out {} is a file, not a directory",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))
+}
+
+/// A resume directory must hold a checkpoint.
+pub fn resumable(dir: &Path) -> Result<()> {
+    if !dir.join(CHECKPOINT_FILE).is_file() {
+        return Err(Error::Checkpoint {
+            path: dir.join(CHECKPOINT_FILE),
+            reason: "there is no checkpoint there (was the run started with --out that directory?)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Raises `flag` on Ctrl-C or SIGTERM.
+fn stop_on_signals(flag: StopFlag) {
+    let result = ctrlc::set_handler(move || {
+        eprintln!("\nstopping after the current step; a checkpoint will be written");
+        flag.raise();
+    });
+    if let Err(e) = result {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupt will not write a checkpoint");
+    }
+}
+
+fn mean_of_last(values: &[f32], n: usize) -> f32 {
+    let tail = &values[values.len().saturating_sub(n)..];
+    tail.iter().sum::<f32>() / tail.len().max(1) as f32
+}

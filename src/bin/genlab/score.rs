@@ -1,0 +1,63 @@
+//! The judge's commands: `genlab classifier` trains it, `genlab score` scores a run or an IDX file.
+
+use crate::run::resumable;
+use genlab::data::{data_dir, read_idx, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
+use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE, JUDGE_NOISE_SEED};
+use genlab::{Error, Gan, Outcome};
+use std::path::Path;
+
+pub fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Result<Outcome> {
+    let mnist = Mnist::load()?;
+    let judge = DigitClassifier::train(&mnist, epochs, train_images.unwrap_or(mnist.train.len()), 0, 100)?;
+    let path = data_dir().join(CLASSIFIER_FILE);
+    judge.save(&path)?;
+    println!("saved {}", path.display());
+    println!("test_accuracy={:.4}", judge.accuracy(&mnist.test)?);
+    Ok(Outcome::Finished)
+}
+
+pub fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
+    if run.is_file() && run.extension().is_none_or(|e| e != "safetensors") {
+        return score_idx_images(run, samples);
+    }
+    let dir = if run.is_file() {
+        run.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        run.to_path_buf()
+    };
+    resumable(&dir)?;
+    let gan = Gan::resume(&dir)?;
+    let mnist = gan.mnist();
+    let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
+    let result = judge.score(&gan.generate(samples, JUDGE_NOISE_SEED)?, &reference_digits(mnist, samples))?;
+    println!("{} samples from iteration {} of {}", result.samples, gan.iteration(), dir.display());
+    println!("{result}");
+    Ok(Outcome::Finished)
+}
+
+/// Scores digits made elsewhere (e.g. by bench/keras_gan_quality.py): an IDX file of 28x28
+/// unsigned-byte images; the first `samples` are judged.
+fn score_idx_images(path: &Path, samples: usize) -> genlab::Result<Outcome> {
+    let images = read_idx(path, IMAGES_MAGIC).map_err(|e| match e {
+        Error::CorruptData { reason, .. } => Error::InvalidArgument(format!(
+            "{} is neither a run directory, a checkpoint, nor an IDX image file ({reason})",
+            path.display()
+        )),
+        other => other,
+    })?;
+    if images.dims[1..] != [28, 28] {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds {:?} images; `genlab score` judges 28x28 digits",
+            path.display(),
+            &images.dims[1..]
+        )));
+    }
+    let n = samples.min(images.dims[0]);
+    let digits: Vec<f32> = images.data[..n * PIXELS].iter().map(|&b| Scaling::Symmetric.apply(b)).collect();
+    let mnist = Mnist::load()?;
+    let judge = DigitClassifier::load_or_train(&data_dir(), &mnist)?;
+    let result = judge.score(&digits, &reference_digits(&mnist, n))?;
+    println!("{} samples from {}", result.samples, path.display());
+    println!("{result}");
+    Ok(Outcome::Finished)
+}
