@@ -296,7 +296,7 @@ impl Checkpointed for AutoencoderCore {
 }
 
 engine! {
-    trait AutoencoderEngine for AutoencoderCore => Autoencoder;
+    trait AutoencoderEngine for AutoencoderCore => Autoencoder, config AutoencoderConfig;
     &mut self {
         /// Trains `steps` more training steps (crossing epoch ends as needed).
         fn fit_steps(steps: u64) -> Result<Outcome>;
@@ -333,24 +333,6 @@ pub struct Autoencoder {
 }
 
 impl Autoencoder {
-    /// A fresh autoencoder on MNIST from the data directory.
-    pub fn new(config: AutoencoderConfig) -> Result<Autoencoder> {
-        Ok(Autoencoder {
-            engine: Box::new(AutoencoderCore::new(config)?),
-        })
-    }
-    /// A fresh autoencoder on the given data.
-    pub fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<Autoencoder> {
-        Ok(Autoencoder {
-            engine: Box::new(AutoencoderCore::with_data(config, mnist)?),
-        })
-    }
-    /// Continues the run whose checkpoint is in `run_dir`, mid-epoch if it stopped there.
-    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
-        Ok(Autoencoder {
-            engine: Box::new(AutoencoderCore::resume(run_dir.as_ref())?),
-        })
-    }
     /// Trains `epochs` more epochs (finishing a partly trained epoch first), printing progress,
     /// evaluating the test loss after each epoch and writing a checkpoint after each (with a
     /// run directory).
@@ -391,29 +373,9 @@ impl Autoencoder {
     pub fn history(&self) -> &AutoencoderHistory {
         &self.engine.core().history
     }
-    /// The run's settings.
-    pub fn config(&self) -> &AutoencoderConfig {
-        &self.engine.core().config
-    }
     /// The network.
     pub fn net(&self) -> &AutoencoderNet {
         &self.engine.core().net.net
-    }
-    /// The data it trains on.
-    pub fn mnist(&self) -> &Arc<Mnist> {
-        &self.engine.core().mnist
-    }
-    /// The flag that stops training after the current step.
-    pub fn stop_flag(&self) -> StopFlag {
-        self.engine.core().stop.clone()
-    }
-    /// Sets where checkpoints go (`None`: nowhere).
-    pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
-        self.engine.core_mut().config.run_dir = dir;
-    }
-    /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
-    pub fn set_progress_bar(&mut self, bar: bool) {
-        self.engine.core_mut().config.progress_bar = bar;
     }
 }
 

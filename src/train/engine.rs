@@ -12,10 +12,13 @@
 /// `engine! { trait Name for Core => Public; &mut self { /// docs \n fn op(a: A) -> R; ... }
 /// &self { ... } }`: the trait (with `core()` / `core_mut()` to reach the state), its impl for
 /// `Core` forwarding to `Core`'s inherent methods, and one public method per operation on
-/// `Public` (whose `engine` field holds the object).
+/// `Public` (whose `engine` field holds the object). `Public` also gets the constructors and
+/// state accessors both trainers share; `Core` provides `new(config)`, `with_data(config,
+/// mnist)`, [`Checkpointed`](super::checkpoint::Checkpointed) and the fields `config`
+/// (with `run_dir`, `progress_bar`), `mnist` and `stop`.
 macro_rules! engine {
     (
-        trait $engine:ident for $core:ty => $public:ty;
+        trait $engine:ident for $core:ty => $public:ty, config $config:ty;
         &mut self { $( $(#[$mdoc:meta])* fn $mname:ident($($marg:ident: $mty:ty),* $(,)?) -> $mret:ty; )* }
         &self { $( $(#[$rdoc:meta])* fn $rname:ident($($rarg:ident: $rty:ty),* $(,)?) -> $rret:ty; )* }
     ) => {
@@ -47,6 +50,41 @@ macro_rules! engine {
         }
 
         impl $public {
+            /// A fresh model on MNIST from the data directory; weights drawn from `config.seed`.
+            pub fn new(config: $config) -> $crate::Result<$public> {
+                Ok(Self { engine: Box::new(<$core>::new(config)?) })
+            }
+            /// A fresh model on the given data.
+            pub fn with_data(config: $config, mnist: std::sync::Arc<$crate::data::Mnist>) -> $crate::Result<$public> {
+                Ok(Self { engine: Box::new(<$core>::with_data(config, mnist)?) })
+            }
+            /// Continues the run whose checkpoint is in `run_dir` (written by a run with that
+            /// `run_dir`): weights, BatchNorm statistics, optimiser moments, counters and history,
+            /// mid-epoch if it stopped there.
+            pub fn resume(run_dir: impl AsRef<std::path::Path>) -> $crate::Result<$public> {
+                use $crate::train::checkpoint::Checkpointed;
+                Ok(Self { engine: Box::new(<$core>::resume(run_dir.as_ref())?) })
+            }
+            /// The run's settings.
+            pub fn config(&self) -> &$config {
+                &self.engine.core().config
+            }
+            /// The data it trains on.
+            pub fn mnist(&self) -> &std::sync::Arc<$crate::data::Mnist> {
+                &self.engine.core().mnist
+            }
+            /// The flag that stops training after the current step (with a checkpoint).
+            pub fn stop_flag(&self) -> $crate::StopFlag {
+                self.engine.core().stop.clone()
+            }
+            /// Sets where checkpoints go (`None`: nowhere).
+            pub fn set_run_dir(&mut self, dir: Option<std::path::PathBuf>) {
+                self.engine.core_mut().config.run_dir = dir;
+            }
+            /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
+            pub fn set_progress_bar(&mut self, bar: bool) {
+                self.engine.core_mut().config.progress_bar = bar;
+            }
             $(
                 $(#[$mdoc])*
                 pub fn $mname(&mut self, $($marg: $mty),*) -> $mret {

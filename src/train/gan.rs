@@ -351,7 +351,7 @@ impl Checkpointed for GanCore {
 }
 
 engine! {
-    trait GanEngine for GanCore => Gan;
+    trait GanEngine for GanCore => Gan, config GanConfig;
     &mut self {
         /// Runs `iterations` more training iterations, printing progress and taking a snapshot
         /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
@@ -396,25 +396,6 @@ pub struct Gan {
 }
 
 impl Gan {
-    /// A fresh GAN on MNIST from the data directory; weights drawn from `config.seed`.
-    pub fn new(config: GanConfig) -> Result<Gan> {
-        Ok(Gan {
-            engine: Box::new(GanCore::new(config)?),
-        })
-    }
-    /// A fresh GAN on the given data.
-    pub fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
-        Ok(Gan {
-            engine: Box::new(GanCore::with_data(config, mnist)?),
-        })
-    }
-    /// Continues the run whose checkpoint is in `run_dir` (written by a run with that `run_dir`):
-    /// weights, BatchNorm statistics, optimiser moments, counters and history.
-    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Gan> {
-        Ok(Gan {
-            engine: Box::new(GanCore::resume(run_dir.as_ref())?),
-        })
-    }
     /// A latent walk: for each of `walks` pairs of noise vectors (drawn with `seed`), `steps`
     /// images along the straight line from one to the other, row by row (walk-major).
     pub fn latent_walk(&self, walks: usize, steps: usize, seed: u64) -> Result<Vec<f32>> {
@@ -441,10 +422,6 @@ impl Gan {
     pub fn history(&self) -> &GanHistory {
         &self.engine.core().history
     }
-    /// The run's settings.
-    pub fn config(&self) -> &GanConfig {
-        &self.engine.core().config
-    }
     /// The generator network.
     pub fn generator(&self) -> &GeneratorNet {
         &self.engine.core().generator.net
@@ -452,22 +429,6 @@ impl Gan {
     /// The discriminator network.
     pub fn discriminator(&self) -> &DiscriminatorNet {
         &self.engine.core().discriminator.net
-    }
-    /// The data it trains on.
-    pub fn mnist(&self) -> &Arc<Mnist> {
-        &self.engine.core().mnist
-    }
-    /// The flag that stops training after the current iteration.
-    pub fn stop_flag(&self) -> StopFlag {
-        self.engine.core().stop.clone()
-    }
-    /// Sets where checkpoints go (`None`: nowhere).
-    pub fn set_run_dir(&mut self, dir: Option<PathBuf>) {
-        self.engine.core_mut().config.run_dir = dir;
-    }
-    /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
-    pub fn set_progress_bar(&mut self, bar: bool) {
-        self.engine.core_mut().config.progress_bar = bar;
     }
 }
 
