@@ -34,6 +34,7 @@ mod settings;
 pub mod summaries;
 pub mod summary;
 pub mod train;
+mod walk;
 
 /// The dfdx version genlab is built on, re-exported so notebooks and examples use the same one.
 pub use dfdx;
@@ -45,4 +46,4 @@ pub mod loss {
 pub use error::{Error, Result};
 pub use figures::{Figure, PixelRange};
 pub use settings::setting;
-pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag};
+pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag, Trainer};

@@ -1,14 +1,11 @@
 //! Adam exactly as Keras computes it, with state that can be saved and restored.
 
 use crate::error::{Error, Result};
-use dfdx::nn::tensor_collection::{RecursiveWalker, TensorOptions, TensorVisitor, ViewTensorMut};
+use crate::ops::ELEMENTS_PER_TASK as CHUNK;
 use dfdx::nn::TensorCollection;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// Parameters per thread task in an update.
-const CHUNK: usize = 1 << 14;
 
 /// Adam hyperparameters; the defaults are Keras'.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -72,14 +69,38 @@ impl Adam {
         let t = self.step as i32;
         let c = self.config;
         let lr_t = c.learning_rate * (1.0 - c.beta_2.powi(t)).sqrt() / (1.0 - c.beta_1.powi(t));
-        let mut visitor = AdamVisitor {
-            adam: self,
-            grads,
-            lr_t,
-            index: 0,
-            param: Vec::new(),
-        };
-        M::iter_tensors(&mut RecursiveWalker { m: model, f: &mut visitor })?;
+        let (mut index, mut param) = (0, Vec::new());
+        crate::walk::each_tensor_mut(model, |_, trainable, p| {
+            if !trainable {
+                return Ok(());
+            }
+            let n = p.len();
+            if self.m.len() <= index {
+                self.m.push(vec![0.0; n]);
+                self.v.push(vec![0.0; n]);
+            }
+            let (m, v) = (&mut self.m[index], &mut self.v[index]);
+            param.resize(n, 0.0);
+            p.read(&mut param);
+            let g = p.grad(grads)?;
+            // Element by element, so splitting across threads changes no result.
+            param
+                .par_chunks_mut(CHUNK)
+                .zip(m.par_chunks_mut(CHUNK))
+                .zip(v.par_chunks_mut(CHUNK))
+                .zip(g.par_chunks_mut(CHUNK))
+                .for_each(|(((param, m), v), g)| {
+                    for (((p, m), v), g) in param.iter_mut().zip(m).zip(v).zip(g) {
+                        *m += (*g - *m) * (1.0 - c.beta_1);
+                        *v += (*g * *g - *v) * (1.0 - c.beta_2);
+                        *p -= lr_t * *m / (v.sqrt() + c.epsilon);
+                        *g = 0.0;
+                    }
+                });
+            p.write(&param);
+            index += 1;
+            Ok(())
+        })?;
         Ok(())
     }
 
@@ -92,58 +113,5 @@ impl Adam {
             )));
         }
         Ok(())
-    }
-}
-
-struct AdamVisitor<'a> {
-    adam: &'a mut Adam,
-    grads: &'a mut Gradients<f32, Cpu>,
-    lr_t: f32,
-    index: usize,
-    param: Vec<f32>,
-}
-
-impl TensorVisitor<f32, Cpu> for AdamVisitor<'_> {
-    type Viewer = ViewTensorMut;
-    type Err = CpuError;
-    type E2 = f32;
-    type D2 = Cpu;
-
-    fn visit<S: Shape>(
-        &mut self,
-        opts: TensorOptions<S, f32, Cpu>,
-        p: &mut Tensor<S, f32, Cpu>,
-    ) -> std::result::Result<Option<Tensor<S, f32, Cpu>>, CpuError> {
-        if !opts.do_gradient_update {
-            return Ok(None);
-        }
-        let n = p.shape().num_elements();
-        if self.adam.m.len() <= self.index {
-            self.adam.m.push(vec![0.0; n]);
-            self.adam.v.push(vec![0.0; n]);
-        }
-        let c = self.adam.config;
-        let (m, v) = (&mut self.adam.m[self.index], &mut self.adam.v[self.index]);
-        self.param.resize(n, 0.0);
-        p.copy_into(&mut self.param);
-        let g = self.grads.get_or_alloc_mut(p)?;
-        let lr_t = self.lr_t;
-        // Element by element, so splitting across threads changes no result.
-        self.param
-            .par_chunks_mut(CHUNK)
-            .zip(m.par_chunks_mut(CHUNK))
-            .zip(v.par_chunks_mut(CHUNK))
-            .zip(g.par_chunks_mut(CHUNK))
-            .for_each(|(((param, m), v), g)| {
-                for (((p, m), v), g) in param.iter_mut().zip(m).zip(v).zip(g) {
-                    *m += (*g - *m) * (1.0 - c.beta_1);
-                    *v += (*g * *g - *v) * (1.0 - c.beta_2);
-                    *p -= lr_t * *m / (v.sqrt() + c.epsilon);
-                    *g = 0.0;
-                }
-            });
-        p.copy_from(&self.param);
-        self.index += 1;
-        Ok(None)
     }
 }

@@ -2,7 +2,6 @@
 
 use crate::layers::KerasLayer;
 use dfdx::nn::modules::Module;
-use dfdx::nn::tensor_collection::{RecursiveWalker, TensorOptions, TensorVisitor, ViewTensorRef};
 use dfdx::nn::TensorCollection;
 use dfdx::prelude::*;
 use std::fmt;
@@ -158,28 +157,11 @@ impl fmt::Display for Summary {
 
 /// Counts parameters of a module, split into (trainable, non-trainable).
 pub fn param_counts<M: TensorCollection<f32, Cpu>>(module: &M) -> (usize, usize) {
-    struct Count(usize, usize);
-    impl TensorVisitor<f32, Cpu> for Count {
-        type Viewer = ViewTensorRef;
-        type Err = CpuError;
-        type E2 = f32;
-        type D2 = Cpu;
-        fn visit<S: Shape>(
-            &mut self,
-            opts: TensorOptions<S, f32, Cpu>,
-            t: &Tensor<S, f32, Cpu>,
-        ) -> Result<Option<Tensor<S, f32, Cpu>>, CpuError> {
-            if opts.do_gradient_update {
-                self.0 += t.shape().num_elements();
-            } else {
-                self.1 += t.shape().num_elements();
-            }
-            Ok(None)
-        }
-    }
-    let mut count = Count(0, 0);
-    M::iter_tensors(&mut RecursiveWalker { m: module, f: &mut count }).expect("counting parameters cannot fail");
-    (count.0, count.1)
+    let (mut trainable, mut fixed) = (0, 0);
+    crate::walk::each_tensor(module, |_, is_trainable, t| {
+        *if is_trainable { &mut trainable } else { &mut fixed } += t.len();
+    });
+    (trainable, fixed)
 }
 
 /// A layer or tuple of layers that can describe itself row by row.

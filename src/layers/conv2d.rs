@@ -1,6 +1,6 @@
 //! 2-D convolution with Keras padding, typed by its output size.
 
-use super::init::glorot_uniform;
+use super::init::{glorot_uniform, glorot_weight_zero_bias};
 use super::padding::{output_size, padding_before, Padding};
 use super::rectifier::{ConvActivation, Linear};
 use crate::ops::conv2d::{conv2d, ConvGeometry};
@@ -71,22 +71,11 @@ where
     type To<E2: Dtype, D2: Device<E2>> = Conv2d<I, F, K, S, P, O, A, E2, D2>;
 
     fn iter_tensors<V: ModuleVisitor<Self, E, D>>(visitor: &mut V) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::tensor(
-                    "weight",
-                    |s| &s.weight,
-                    |s| &mut s.weight,
-                    TensorOptions::reset_with(|t| glorot_uniform(t, I * K * K, F * K * K)),
-                ),
-                Self::tensor("bias", |s| &s.bias, |s| &mut s.bias, TensorOptions::reset_to_zeros()),
-            ),
-            |(weight, bias)| Conv2d {
-                weight,
-                bias,
-                padding: PhantomData,
-            },
-        )
+        glorot_weight_zero_bias!(visitor, (I * K * K, F * K * K), |weight, bias| Conv2d {
+            weight,
+            bias,
+            padding: PhantomData,
+        })
     }
 }
 

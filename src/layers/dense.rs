@@ -1,6 +1,6 @@
 //! Fully connected layer with Keras' initialisation.
 
-use super::init::glorot_uniform;
+use super::init::{glorot_uniform, glorot_weight_zero_bias};
 use dfdx::nn::modules::{Module, ModuleVisitor, NonMutableModule, TensorCollection};
 use dfdx::nn::tensor_collection::TensorOptions;
 use dfdx::nn::BuildOnDevice;
@@ -35,18 +35,7 @@ where
     type To<E2: Dtype, D2: Device<E2>> = Dense<I, O, E2, D2>;
 
     fn iter_tensors<V: ModuleVisitor<Self, E, D>>(visitor: &mut V) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::tensor(
-                    "weight",
-                    |s| &s.weight,
-                    |s| &mut s.weight,
-                    TensorOptions::reset_with(|t| glorot_uniform(t, I, O)),
-                ),
-                Self::tensor("bias", |s| &s.bias, |s| &mut s.bias, TensorOptions::reset_to_zeros()),
-            ),
-            |(weight, bias)| Dense { weight, bias },
-        )
+        glorot_weight_zero_bias!(visitor, (I, O), |weight, bias| Dense { weight, bias })
     }
 }
 

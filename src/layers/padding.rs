@@ -60,22 +60,21 @@ pub const fn padding_before(input: usize, kernel: usize, stride: usize, same: bo
 mod tests {
     use super::*;
 
+    /// Output sizes and TensorFlow's asymmetric 'same' padding (28 -> 14 with k=5, s=2: total
+    /// pad 3, one before, two after), for every layer shape of the lecture's models.
     #[test]
-    fn keras_output_sizes() {
-        assert_eq!(output_size(28, 5, 2, true), 14);
-        assert_eq!(output_size(14, 5, 2, true), 7);
-        assert_eq!(output_size(7, 3, 2, true), 4);
-        assert_eq!(output_size(16, 3, 1, false), 14);
-        assert_eq!(output_size(28, 3, 1, true), 28);
-    }
-
-    #[test]
-    fn tensorflow_padding_is_asymmetric() {
-        // 28 -> 14 with k=5, s=2: total pad 3, one before, two after.
-        assert_eq!(padding_before(28, 5, 2, true), 1);
-        // 7 -> 4 with k=3, s=2: total pad 2, one before.
-        assert_eq!(padding_before(7, 3, 2, true), 1);
-        assert_eq!(padding_before(28, 5, 1, true), 2);
-        assert_eq!(padding_before(16, 3, 1, false), 0);
+    fn keras_output_sizes_and_padding() {
+        // (input, kernel, stride, same, output, padding before)
+        for (h, k, s, same, out, before) in [
+            (28, 5, 2, true, 14, 1),
+            (14, 5, 2, true, 7, 1),
+            (7, 3, 2, true, 4, 1),
+            (16, 3, 1, false, 14, 0),
+            (28, 3, 1, true, 28, 1),
+            (28, 5, 1, true, 28, 2),
+        ] {
+            assert_eq!(output_size(h, k, s, same), out, "{h} {k} {s} {same}");
+            assert_eq!(padding_before(h, k, s, same), before, "{h} {k} {s} {same}");
+        }
     }
 }

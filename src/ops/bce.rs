@@ -55,7 +55,11 @@ pub fn bce_with_logits<S: Shape, T: Tape<f32, Cpu>>(
                     .collect()
             };
             let mean = (sums.iter().sum::<f64>() * scale as f64) as f32;
-            Ok(Forward { values: vec![mean], shape: (), kept: grad })
+            Ok(Forward {
+                values: vec![mean],
+                shape: (),
+                kept: grad,
+            })
         },
         |grad, gout, gx| {
             let upstream = gout[0];

@@ -10,7 +10,11 @@ use rayon::prelude::*;
 ///
 /// Each chunk of the mask has its own generator, seeded from `seed` and the chunk's index, so
 /// the mask does not depend on how many threads run.
-pub(crate) fn dropout<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, rate: f32, seed: u64) -> Result<Tensor<S, f32, Cpu, T>, CpuError> {
+pub(crate) fn dropout<S: Shape, T: Tape<f32, Cpu>>(
+    x: Tensor<S, f32, Cpu, T>,
+    rate: f32,
+    seed: u64,
+) -> Result<Tensor<S, f32, Cpu, T>, CpuError> {
     let keep_scale = 1.0 / (1.0 - rate);
     let shape = *x.shape();
     record(
@@ -31,7 +35,11 @@ pub(crate) fn dropout<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, ra
                         *o = v * *m;
                     }
                 });
-            Ok(Forward { values: out, shape, kept: mask })
+            Ok(Forward {
+                values: out,
+                shape,
+                kept: mask,
+            })
         },
         |mask, gout, gx| {
             gx.par_chunks_mut(CHUNK)

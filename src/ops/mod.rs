@@ -36,7 +36,9 @@ impl GradOf {
     /// The gradient entry of `t`.
     pub(crate) fn new<S: Shape, T>(t: &Tensor<S, f32, Cpu, T>) -> GradOf {
         let ghost = t.ghost();
-        GradOf(Box::new(move |grads: &mut Gradients<f32, Cpu>| Ok(&mut **grads.get_or_alloc_mut(&ghost)?)))
+        GradOf(Box::new(move |grads: &mut Gradients<f32, Cpu>| {
+            Ok(&mut **grads.get_or_alloc_mut(&ghost)?)
+        }))
     }
 
     fn get<'a>(&self, grads: &'a mut Gradients<f32, Cpu>) -> Result<&'a mut Vec<f32>, CpuError> {

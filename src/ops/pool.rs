@@ -41,7 +41,11 @@ pub(crate) fn max_pool2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
                         }
                     }
                 });
-            Ok(Forward { values: out, shape: out_shape, kept: argmax })
+            Ok(Forward {
+                values: out,
+                shape: out_shape,
+                kept: argmax,
+            })
         },
         move |argmax, gout, gx| {
             gx.par_chunks_mut(h * h).enumerate().for_each(|(plane, gplane)| {

@@ -87,7 +87,11 @@ pub(crate) fn rectify<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>, sl
             let mut values = zeroed::<f32>(shape.num_elements());
             x.copy_into(&mut values);
             let positive = rectify_in_place(&mut values, slope);
-            Ok(Forward { values, shape, kept: positive })
+            Ok(Forward {
+                values,
+                shape,
+                kept: positive,
+            })
         },
         move |positive, gout, gx| {
             add_gated(gx, gout, &positive, slope);

@@ -32,7 +32,11 @@ pub(crate) fn upsample2x<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
                     bottom.copy_from_slice(top);
                 }
             });
-            Ok(Forward { values: out, shape: out_shape, kept: () })
+            Ok(Forward {
+                values: out,
+                shape: out_shape,
+                kept: (),
+            })
         },
         move |(), gout, gx| {
             gx.par_chunks_mut(h * h).zip(gout.par_chunks(o * o)).for_each(|(g, go)| {

@@ -15,7 +15,7 @@ use crate::rng::{mix, step_rng, Stream};
 use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Settings of an autoencoder run; the defaults are the lecture's.
@@ -73,10 +73,10 @@ pub struct AutoencoderHistory {
     pub test_loss: Vec<f32>,
 }
 
-/// What an autoencoder checkpoint holds besides its tensors.
-#[derive(Serialize, Deserialize)]
-struct AutoencoderState {
-    config: AutoencoderConfig,
+/// Where an autoencoder run stands (saved in its checkpoints), mid-epoch included.
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct AutoencoderCounters {
+    /// Epochs completed.
     epoch: u64,
     step_in_epoch: u64,
     epoch_loss_sum: f64,
@@ -90,11 +90,7 @@ struct AutoencoderCore {
     dev: Cpu,
     net: Trained<AutoencoderNet>,
     mnist: Arc<Mnist>,
-    epoch: u64,
-    step_in_epoch: u64,
-    epoch_loss_sum: f64,
-    epoch_images: u64,
-    history: AutoencoderHistory,
+    counters: AutoencoderCounters,
     stop: StopFlag,
 }
 
@@ -117,18 +113,14 @@ impl AutoencoderCore {
             dev,
             net,
             mnist,
-            epoch: 0,
-            step_in_epoch: 0,
-            epoch_loss_sum: 0.0,
-            epoch_images: 0,
-            history: AutoencoderHistory::default(),
+            counters: AutoencoderCounters::default(),
             stop: StopFlag::new(),
         })
     }
 
     /// Writes the checkpoint into the run directory (nothing without one).
     fn save_checkpoint(&self) -> Result<()> {
-        self.write_checkpoint()
+        self.config.run_dir.as_deref().map_or(Ok(()), |dir| self.write_checkpoint(dir))
     }
 
     /// Training steps in one epoch.
@@ -154,22 +146,25 @@ impl AutoencoderCore {
                 return Ok(Outcome::Stopped);
             }
             let b = self.config.batch_size;
-            let start = self.step_in_epoch as usize * b;
+            let start = self.counters.step_in_epoch as usize * b;
             let indices = &order[start..(start + b).min(order.len())];
             let clean = self.mnist.train.pixels(indices, Scaling::Unit);
-            let global_step = self.epoch * per_epoch + self.step_in_epoch;
+            let global_step = self.counters.epoch * per_epoch + self.counters.step_in_epoch;
             let noisy = self.noisy(&clean, global_step);
             let loss = self.optimizer_step(image_batch(&self.dev, &noisy)?, image_batch(&self.dev, &clean)?)?;
-            self.epoch_loss_sum += loss as f64 * indices.len() as f64;
-            self.epoch_images += indices.len() as u64;
-            self.step_in_epoch += 1;
-            let (epoch, step) = (self.epoch, self.step_in_epoch);
-            let running = self.epoch_loss_sum / self.epoch_images as f64;
+            self.counters.epoch_loss_sum += loss as f64 * indices.len() as f64;
+            self.counters.epoch_images += indices.len() as u64;
+            self.counters.step_in_epoch += 1;
+            let (epoch, step) = (self.counters.epoch, self.counters.step_in_epoch);
+            let running = self.counters.epoch_loss_sum / self.counters.epoch_images as f64;
             progress.step(|| format!("epoch {:>3}  step {step:>4}/{per_epoch}  loss {running:.4}", epoch + 1));
-            if self.step_in_epoch == per_epoch {
+            if self.counters.step_in_epoch == per_epoch {
                 let (train, test) = self.finish_epoch()?;
                 if self.config.log_every > 0 {
-                    progress.println(&format!("epoch {:>3} done: loss {train:.4}  val_loss {test:.4}", self.epoch));
+                    progress.println(&format!(
+                        "epoch {:>3} done: loss {train:.4}  val_loss {test:.4}",
+                        self.counters.epoch
+                    ));
                 }
                 order = self.epoch_order();
             }
@@ -180,19 +175,19 @@ impl AutoencoderCore {
     fn epoch_order(&self) -> Vec<usize> {
         self.mnist
             .train
-            .shuffled_indices(&mut step_rng(self.config.seed, self.epoch, Stream::Batch))
+            .shuffled_indices(&mut step_rng(self.config.seed, self.counters.epoch, Stream::Batch))
     }
 
     /// Closes an epoch: records its losses (returned as (train, test)) and writes a checkpoint.
     fn finish_epoch(&mut self) -> Result<(f32, f32)> {
-        let train = (self.epoch_loss_sum / self.epoch_images.max(1) as f64) as f32;
+        let train = (self.counters.epoch_loss_sum / self.counters.epoch_images.max(1) as f64) as f32;
         let test = self.evaluate(&self.mnist.test)?;
-        self.history.train_loss.push(train);
-        self.history.test_loss.push(test);
-        self.epoch += 1;
-        self.step_in_epoch = 0;
-        self.epoch_loss_sum = 0.0;
-        self.epoch_images = 0;
+        self.counters.history.train_loss.push(train);
+        self.counters.history.test_loss.push(test);
+        self.counters.epoch += 1;
+        self.counters.step_in_epoch = 0;
+        self.counters.epoch_loss_sum = 0.0;
+        self.counters.epoch_images = 0;
         self.save_checkpoint()?;
         Ok((train, test))
     }
@@ -223,7 +218,7 @@ impl AutoencoderCore {
 
     /// One optimiser step on images given in `[0, 1]` (with the run's noise when denoising).
     fn train_step(&mut self, images: &[f32]) -> Result<f32> {
-        let step = self.epoch * self.steps_per_epoch() + self.step_in_epoch;
+        let step = self.counters.epoch * self.steps_per_epoch() + self.counters.step_in_epoch;
         let input = image_batch(&self.dev, &self.noisy(images, step))?;
         self.optimizer_step(input, image_batch(&self.dev, images)?)
     }
@@ -256,47 +251,22 @@ impl AutoencoderCore {
 }
 
 impl Checkpointed for AutoencoderCore {
-    const KIND: &'static str = "genlab-autoencoder";
-    const WHAT: &'static str = "an autoencoder";
-    type State = AutoencoderState;
-
-    fn run_dir(&self) -> Option<&Path> {
-        self.config.run_dir.as_deref()
-    }
-    fn state(&self) -> AutoencoderState {
-        AutoencoderState {
-            config: self.config.clone(),
-            epoch: self.epoch,
-            step_in_epoch: self.step_in_epoch,
-            epoch_loss_sum: self.epoch_loss_sum,
-            epoch_images: self.epoch_images,
-            history: self.history.clone(),
-        }
-    }
     fn put_tensors(&self, store: &mut TensorStore) {
         store.put_module("autoencoder", &self.net.net);
         store.put_optimizer("opt", &self.net.opt);
     }
-    fn restore(state: AutoencoderState, run_dir: &Path, store: &TensorStore) -> Result<std::result::Result<AutoencoderCore, String>> {
-        let mut config = state.config;
-        config.run_dir = Some(run_dir.to_path_buf());
-        let mut ae = AutoencoderCore::new(config)?;
-        if let Err(reason) = store.take_module("autoencoder", &mut ae.net.net) {
-            return Ok(Err(reason));
-        }
-        let steps = ae.steps_per_epoch() * state.epoch + state.step_in_epoch;
-        store.take_optimizer("opt", &mut ae.net.opt, steps);
-        ae.epoch = state.epoch;
-        ae.step_in_epoch = state.step_in_epoch;
-        ae.epoch_loss_sum = state.epoch_loss_sum;
-        ae.epoch_images = state.epoch_images;
-        ae.history = state.history;
-        Ok(Ok(ae))
+    fn restore(&mut self, store: &TensorStore, counters: AutoencoderCounters) -> std::result::Result<(), String> {
+        store.take_module("autoencoder", &mut self.net.net)?;
+        let steps = self.steps_per_epoch() * counters.epoch + counters.step_in_epoch;
+        store.take_optimizer("opt", &mut self.net.opt, steps);
+        self.counters = counters;
+        Ok(())
     }
 }
 
 engine! {
     trait AutoencoderEngine for AutoencoderCore => Autoencoder, config AutoencoderConfig;
+    checkpoint "genlab-autoencoder", "an autoencoder", counters AutoencoderCounters;
     &mut self {
         /// Trains `steps` more training steps (crossing epoch ends as needed).
         fn fit_steps(steps: u64) -> Result<Outcome>;
@@ -340,7 +310,7 @@ impl Autoencoder {
     /// Keras equivalent: `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
     pub fn fit(&mut self, epochs: u64) -> Result<Outcome> {
         let per_epoch = self.steps_per_epoch();
-        let done = self.engine.core().step_in_epoch;
+        let done = self.engine.core().counters.step_in_epoch;
         self.fit_steps((epochs * per_epoch).saturating_sub(done))
     }
     /// The test images at `indices` (in `[0, 1]`) and their reconstructions.
@@ -362,16 +332,16 @@ impl Autoencoder {
     }
     /// Epochs completed.
     pub fn epoch(&self) -> u64 {
-        self.engine.core().epoch
+        self.engine.core().counters.epoch
     }
     /// Training steps completed, over all epochs.
     pub fn steps_done(&self) -> u64 {
         let core = self.engine.core();
-        core.epoch * core.steps_per_epoch() + core.step_in_epoch
+        core.counters.epoch * core.steps_per_epoch() + core.counters.step_in_epoch
     }
     /// Per-epoch losses so far.
     pub fn history(&self) -> &AutoencoderHistory {
-        &self.engine.core().history
+        &self.engine.core().counters.history
     }
     /// The network.
     pub fn net(&self) -> &AutoencoderNet {

@@ -13,12 +13,14 @@
 /// &self { ... } }`: the trait (with `core()` / `core_mut()` to reach the state), its impl for
 /// `Core` forwarding to `Core`'s inherent methods, and one public method per operation on
 /// `Public` (whose `engine` field holds the object). `Public` also gets the constructors and
-/// state accessors both trainers share; `Core` provides `new(config)`, `with_data(config,
-/// mnist)`, [`Checkpointed`](super::checkpoint::Checkpointed) and the fields `config`
-/// (with `run_dir`, `progress_bar`), `mnist` and `stop`.
+/// state accessors both trainers share and implements [`Trainer`](super::Trainer); `Core` gets
+/// the kind, config and counters of its checkpoints. `Core` provides `new(config)`,
+/// `with_data(config, mnist)`, the rest of [`Checkpointed`](super::checkpoint::Checkpointed)
+/// and the fields `config` (with `run_dir`, `progress_bar`), `counters`, `mnist` and `stop`.
 macro_rules! engine {
     (
-        trait $engine:ident for $core:ty => $public:ty, config $config:ty;
+        trait $engine:ident for $core:ty => $public:ty, config $config:ident;
+        checkpoint $kind:literal, $what:literal, counters $counters:ty;
         &mut self { $( $(#[$mdoc:meta])* fn $mname:ident($($marg:ident: $mty:ty),* $(,)?) -> $mret:ty; )* }
         &self { $( $(#[$rdoc:meta])* fn $rname:ident($($rarg:ident: $rty:ty),* $(,)?) -> $rret:ty; )* }
     ) => {
@@ -28,6 +30,38 @@ macro_rules! engine {
             fn core_mut(&mut self) -> &mut $core;
             $( fn $mname(&mut self, $($marg: $mty),*) -> $mret; )*
             $( fn $rname(&self, $($rarg: $rty),*) -> $rret; )*
+        }
+
+        impl $crate::train::checkpoint::CheckpointKind for $core {
+            const KIND: &'static str = $kind;
+            const WHAT: &'static str = $what;
+            type Config = $config;
+            type Counters = $counters;
+            fn fresh(config: $config, run_dir: &std::path::Path) -> $crate::Result<$core> {
+                <$core>::new($config {
+                    run_dir: Some(run_dir.to_path_buf()),
+                    ..config
+                })
+            }
+            fn parts(&self) -> (&$config, &$counters) {
+                (&self.config, &self.counters)
+            }
+        }
+
+        impl $crate::train::Trainer for $public {
+            type Config = $config;
+            fn start(config: $config) -> $crate::Result<$public> {
+                <$public>::new(config)
+            }
+            fn resume(run_dir: &std::path::Path) -> $crate::Result<$public> {
+                <$public>::resume(run_dir)
+            }
+            fn stop_flag(&self) -> $crate::StopFlag {
+                <$public>::stop_flag(self)
+            }
+            fn set_progress_bar(&mut self, bar: bool) {
+                <$public>::set_progress_bar(self, bar)
+            }
         }
 
         impl $engine for $core {

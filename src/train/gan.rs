@@ -117,10 +117,10 @@ struct Judge {
     reference: Vec<f32>,
 }
 
-/// What a GAN checkpoint holds besides its tensors.
-#[derive(Serialize, Deserialize)]
-struct GanState {
-    config: GanConfig,
+/// Where a GAN run stands (saved in its checkpoints).
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct GanCounters {
+    /// Iterations trained.
     iteration: u64,
     history: GanHistory,
 }
@@ -132,8 +132,7 @@ struct GanCore {
     generator: Trained<GeneratorNet>,
     discriminator: Trained<DiscriminatorNet>,
     mnist: Arc<Mnist>,
-    iteration: u64,
-    history: GanHistory,
+    counters: GanCounters,
     stop: StopFlag,
     judge: Option<Judge>,
 }
@@ -168,8 +167,7 @@ impl GanCore {
             generator,
             discriminator,
             mnist,
-            iteration: 0,
-            history: GanHistory::default(),
+            counters: GanCounters::default(),
             stop: StopFlag::new(),
             judge,
         })
@@ -177,7 +175,7 @@ impl GanCore {
 
     /// Writes the checkpoint into the run directory (nothing without one).
     fn save_checkpoint(&self) -> Result<()> {
-        self.write_checkpoint()
+        self.config.run_dir.as_deref().map_or(Ok(()), |dir| self.write_checkpoint(dir))
     }
 
     /// Runs `iterations` more training iterations, printing progress and taking a snapshot
@@ -190,13 +188,13 @@ impl GanCore {
                 return Ok(Outcome::Stopped);
             }
             let (real, fake, g) = self.step()?;
-            let i = self.iteration - 1;
+            let i = self.counters.iteration - 1;
             progress.step(|| format!("iteration {i:>5}  d_loss {:.4}  g_loss {:.4}", 0.5 * (real + fake), g));
             if let Some(Snapshot {
                 iteration,
                 score: Some(score),
                 ..
-            }) = self.history.snapshots.last()
+            }) = self.counters.history.snapshots.last()
             {
                 if *iteration == i && self.config.log_every > 0 {
                     progress.println(&format!("iteration {i:>5}  judged: {}", score.summary_line()));
@@ -209,7 +207,7 @@ impl GanCore {
 
     /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
     pub fn step(&mut self) -> Result<(f32, f32, f32)> {
-        let (seed, i, n) = (self.config.seed, self.iteration, self.config.batch_size);
+        let (seed, i, n) = (self.config.seed, self.counters.iteration, self.config.batch_size);
         let indices = self.mnist.train.random_indices(n, &mut step_rng(seed, i, Stream::Batch));
         let real = self.mnist.train.batch(&self.dev, &indices, Scaling::Symmetric);
         let noise = self.noise(n, &mut step_rng(seed, i, Stream::Noise));
@@ -226,10 +224,10 @@ impl GanCore {
             Ok((d_loss_real, d_loss_fake, self.generator_step(noise)?))
         })?;
 
-        self.iteration += 1;
-        self.history.d_loss_real.push(d_loss_real);
-        self.history.d_loss_fake.push(d_loss_fake);
-        self.history.g_loss.push(g_loss);
+        self.counters.iteration += 1;
+        self.counters.history.d_loss_real.push(d_loss_real);
+        self.counters.history.d_loss_fake.push(d_loss_fake);
+        self.counters.history.g_loss.push(g_loss);
         if i % self.config.snapshot_every == 0 {
             let images = self.snapshot_images()?;
             let score = match &self.judge {
@@ -240,7 +238,7 @@ impl GanCore {
                 ),
                 None => None,
             };
-            self.history.snapshots.push(Snapshot {
+            self.counters.history.snapshots.push(Snapshot {
                 iteration: i,
                 images,
                 score,
@@ -312,46 +310,26 @@ impl GanCore {
 }
 
 impl Checkpointed for GanCore {
-    const KIND: &'static str = "genlab-gan";
-    const WHAT: &'static str = "a GAN";
-    type State = GanState;
-
-    fn run_dir(&self) -> Option<&Path> {
-        self.config.run_dir.as_deref()
-    }
-    fn state(&self) -> GanState {
-        GanState {
-            config: self.config.clone(),
-            iteration: self.iteration,
-            history: self.history.clone(),
-        }
-    }
     fn put_tensors(&self, store: &mut TensorStore) {
         store.put_module("generator", &self.generator.net);
         store.put_module("discriminator", &self.discriminator.net);
         store.put_optimizer("opt_g", &self.generator.opt);
         store.put_optimizer("opt_d", &self.discriminator.opt);
     }
-    fn restore(state: GanState, run_dir: &Path, store: &TensorStore) -> Result<std::result::Result<GanCore, String>> {
-        let mut config = state.config;
-        config.run_dir = Some(run_dir.to_path_buf());
-        let mut gan = GanCore::new(config)?;
-        let tensors = store
-            .take_module("generator", &mut gan.generator.net)
-            .and_then(|()| store.take_module("discriminator", &mut gan.discriminator.net));
-        if let Err(reason) = tensors {
-            return Ok(Err(reason));
-        }
-        store.take_optimizer("opt_g", &mut gan.generator.opt, state.iteration);
-        store.take_optimizer("opt_d", &mut gan.discriminator.opt, 2 * state.iteration);
-        gan.iteration = state.iteration;
-        gan.history = state.history;
-        Ok(Ok(gan))
+    fn restore(&mut self, store: &TensorStore, counters: GanCounters) -> std::result::Result<(), String> {
+        store.take_module("generator", &mut self.generator.net)?;
+        store.take_module("discriminator", &mut self.discriminator.net)?;
+        // One generator update per iteration, two discriminator updates.
+        store.take_optimizer("opt_g", &mut self.generator.opt, counters.iteration);
+        store.take_optimizer("opt_d", &mut self.discriminator.opt, 2 * counters.iteration);
+        self.counters = counters;
+        Ok(())
     }
 }
 
 engine! {
     trait GanEngine for GanCore => Gan, config GanConfig;
+    checkpoint "genlab-gan", "a GAN", counters GanCounters;
     &mut self {
         /// Runs `iterations` more training iterations, printing progress and taking a snapshot
         /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
@@ -416,11 +394,11 @@ impl Gan {
     }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {
-        self.engine.core().iteration
+        self.engine.core().counters.iteration
     }
     /// Losses and snapshots so far.
     pub fn history(&self) -> &GanHistory {
-        &self.engine.core().history
+        &self.engine.core().counters.history
     }
     /// The generator network.
     pub fn generator(&self) -> &GeneratorNet {

@@ -19,6 +19,21 @@ pub use gan::{Gan, GanConfig, GanHistory, Snapshot};
 pub use progress::{Progress, StopFlag};
 pub(crate) use step::Trained;
 
+/// What both trainers ([`Gan`], [`Autoencoder`]) offer a program that runs them: start, resume,
+/// stop and how progress is drawn. (Each also has these as inherent methods.)
+pub trait Trainer: Sized {
+    /// Its settings.
+    type Config;
+    /// A fresh trainer on MNIST from the data directory.
+    fn start(config: Self::Config) -> crate::Result<Self>;
+    /// The run whose checkpoint is in `run_dir`.
+    fn resume(run_dir: &std::path::Path) -> crate::Result<Self>;
+    /// The flag that stops training after the current step (with a checkpoint).
+    fn stop_flag(&self) -> StopFlag;
+    /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
+    fn set_progress_bar(&mut self, bar: bool);
+}
+
 /// How a call to `train` or `fit` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -26,7 +26,10 @@ impl<M: TensorCollection<f32, Cpu> + ZeroGrads<f32, Cpu>> Trained<M> {
     /// One step: `loss` runs the network in training mode on an input traced with the gradient
     /// buffers it is given; then backward, the Adam update and zeroed gradients. Returns the
     /// loss. Keras equivalent: `model.train_on_batch(x, y)`.
-    pub(crate) fn step(&mut self, loss: impl FnOnce(&mut M, Gradients<f32, Cpu>) -> Result<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>>) -> Result<f32> {
+    pub(crate) fn step(
+        &mut self,
+        loss: impl FnOnce(&mut M, Gradients<f32, Cpu>) -> Result<Tensor<Rank0, f32, Cpu, OwnedTape<f32, Cpu>>>,
+    ) -> Result<f32> {
         // A step that failed took the buffers with it: allocate new ones then.
         let grads = self.grads.take().unwrap_or_else(|| self.net.alloc_grads());
         let loss = loss(&mut self.net, grads)?;

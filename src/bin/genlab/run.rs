@@ -3,6 +3,7 @@
 //! and print the last line scripts read.
 
 use crate::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
+use genlab::train::Trainer;
 use genlab::train::CHECKPOINT_FILE;
 use genlab::{Autoencoder, AutoencoderConfig, Error, Gan, GanConfig, Outcome, Result, StopFlag};
 use std::io::IsTerminal;
@@ -18,26 +19,16 @@ pub struct Fresh<C> {
     pub seed: u64,
 }
 
-/// What the two trainers offer a run.
-pub trait Trainer: Sized {
-    /// Its settings.
-    type Config;
+/// What a run needs of a trainer beyond [`Trainer`].
+pub trait CliRun: Trainer {
     /// The command's name, recorded in `run.json`.
     const COMMAND: &'static str;
     /// The total trained when no count is given (the lecture's).
     const LECTURE_TOTAL: u64;
-    /// A fresh trainer.
-    fn start(config: Self::Config) -> Result<Self>;
-    /// The run in `dir`, from its checkpoint.
-    fn resume(dir: &Path) -> Result<Self>;
     /// Where it stands against `target`, e.g. "at iteration 5 of 41".
     fn position(&self, target: u64) -> String;
     /// Trains until `target` iterations or epochs are done.
     fn train_to(&mut self, target: u64) -> Result<Outcome>;
-    /// The flag that stops training.
-    fn stop_flag(&self) -> StopFlag;
-    /// Draw progress as a bar (terminals) or as lines.
-    fn set_progress_bar(&mut self, bar: bool);
     /// Writes figures and history into `dir`; returns the files written.
     fn write_outputs(&self, dir: &Path, info: &RunInfo) -> Result<Vec<PathBuf>>;
     /// The last line, `key=value` pairs.
@@ -46,7 +37,7 @@ pub trait Trainer: Sized {
 
 /// Starts (`fresh`) or resumes (`resume`) a run and trains it to `total` (default: the
 /// lecture's, or the total recorded in the run).
-pub fn run<R: Trainer>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, total: Option<u64>) -> Result<Outcome> {
+pub fn run<R: CliRun>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, total: Option<u64>) -> Result<Outcome> {
     let (mut trainer, dir, info) = match (resume, fresh) {
         (Some(dir), _) => {
             resumable(&dir)?;
@@ -89,27 +80,14 @@ pub fn run<R: Trainer>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>,
     Ok(outcome)
 }
 
-impl Trainer for Gan {
-    type Config = GanConfig;
+impl CliRun for Gan {
     const COMMAND: &'static str = "gan";
     const LECTURE_TOTAL: u64 = GanConfig::LECTURE_ITERATIONS;
-    fn start(config: GanConfig) -> Result<Gan> {
-        Gan::new(config)
-    }
-    fn resume(dir: &Path) -> Result<Gan> {
-        Gan::resume(dir)
-    }
     fn position(&self, target: u64) -> String {
         format!("at iteration {} of {target}", self.iteration())
     }
     fn train_to(&mut self, target: u64) -> Result<Outcome> {
         self.train(target.saturating_sub(self.iteration()))
-    }
-    fn stop_flag(&self) -> StopFlag {
-        Gan::stop_flag(self)
-    }
-    fn set_progress_bar(&mut self, bar: bool) {
-        Gan::set_progress_bar(self, bar)
     }
     fn write_outputs(&self, dir: &Path, _: &RunInfo) -> Result<Vec<PathBuf>> {
         write_gan_outputs(self, dir)
@@ -125,27 +103,14 @@ impl Trainer for Gan {
     }
 }
 
-impl Trainer for Autoencoder {
-    type Config = AutoencoderConfig;
+impl CliRun for Autoencoder {
     const COMMAND: &'static str = "autoencoder";
     const LECTURE_TOTAL: u64 = AutoencoderConfig::LECTURE_EPOCHS;
-    fn start(config: AutoencoderConfig) -> Result<Autoencoder> {
-        Autoencoder::new(config)
-    }
-    fn resume(dir: &Path) -> Result<Autoencoder> {
-        Autoencoder::resume(dir)
-    }
     fn position(&self, target: u64) -> String {
         format!("after {} of {target} epochs", self.epoch())
     }
     fn train_to(&mut self, target: u64) -> Result<Outcome> {
         self.fit_steps((target * self.steps_per_epoch()).saturating_sub(self.steps_done()))
-    }
-    fn stop_flag(&self) -> StopFlag {
-        Autoencoder::stop_flag(self)
-    }
-    fn set_progress_bar(&mut self, bar: bool) {
-        Autoencoder::set_progress_bar(self, bar)
     }
     fn write_outputs(&self, dir: &Path, info: &RunInfo) -> Result<Vec<PathBuf>> {
         write_autoencoder_outputs(self, dir, info.seed)

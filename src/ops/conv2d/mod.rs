@@ -148,7 +148,11 @@ pub(crate) fn conv2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
     param_grads: bool,
 ) -> Result<Tensor<So, f32, Cpu, T>, CpuError> {
     let plan = Plan::choose(&g);
-    let params = if param_grads { vec![GradOf::new(weight), GradOf::new(bias)] } else { Vec::new() };
+    let params = if param_grads {
+        vec![GradOf::new(weight), GradOf::new(bias)]
+    } else {
+        Vec::new()
+    };
     record(
         x,
         params,
@@ -171,8 +175,19 @@ pub(crate) fn conv2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
                 positive = slope.map(|slope| rectify_in_place(&mut out, slope));
             }
             let rectifier = slope.zip(positive);
-            let kept = Kept { plan, g, x_or_cols, w, rectifier, param_grads };
-            Ok(Forward { values: out, shape: out_shape, kept })
+            let kept = Kept {
+                plan,
+                g,
+                x_or_cols,
+                w,
+                rectifier,
+                param_grads,
+            };
+            Ok(Forward {
+                values: out,
+                shape: out_shape,
+                kept,
+            })
         },
         |k, gout, gx| {
             let rectifier = k.rectifier.as_ref().map(|(slope, positive)| (*slope, positive.as_slice()));

@@ -6,6 +6,30 @@ use super::{batched, direct, per_task, ConvGeometry};
 use crate::cpu::gemm::gemm;
 use crate::cpu::testing::{close, values};
 
+/// A batch of 11 images (not a multiple of the per-task size) of the given layer shape.
+fn geometry((c_in, c_out, size, kernel, stride, pad, out): LayerShape) -> ConvGeometry {
+    ConvGeometry {
+        batch: 11,
+        c_in,
+        c_out,
+        size,
+        kernel,
+        stride,
+        pad,
+        out,
+    }
+}
+
+/// Deterministic input, weights, bias and output gradient for `g`.
+fn inputs(g: &ConvGeometry) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+    (
+        values(g.batch * g.c_in * g.size * g.size, 1),
+        values(g.c_out * g.patch_len(), 2),
+        values(g.c_out, 3),
+        values(g.batch * g.c_out * g.out_pixels(), 4),
+    )
+}
+
 /// The batch-wide kernels' output, weight gradient, bias gradient and input gradient; the
 /// gradients are added to buffers that start at `params_start` and `input_start`.
 fn batch_kernels(
@@ -43,79 +67,61 @@ fn row_dots_match_gemm() {
     }
 }
 
-/// The direct kernels agree with im2col + GEMM on 'same' and 'valid' layers.
-#[test]
-fn direct_kernels_match_im2col_and_gemm() {
-    for (c_in, c_out, size, kernel, pad, out) in [
-        (16, 1, 28, 3, 1, 28),
-        (8, 16, 16, 3, 0, 14),
-        (1, 16, 9, 3, 1, 9),
-        (3, 2, 7, 5, 2, 7),
-    ] {
-        let g = ConvGeometry {
-            batch: 11,
-            c_in,
-            c_out,
-            size,
-            kernel,
-            stride: 1,
-            pad,
-            out,
-        };
-        let x = values(g.batch * c_in * size * size, 1);
-        let w = values(c_out * c_in * kernel * kernel, 2);
-        let bias = values(c_out, 3);
-        let gout = values(g.batch * c_out * out * out, 4);
-        let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.5, 0.5));
+/// A layer shape: (c_in, c_out, size, kernel, stride, pad, out).
+type LayerShape = (usize, usize, usize, usize, usize, usize, usize);
 
-        let mut got = vec![0.0; gout.len()];
-        direct::forward(&x, &w, &bias, &mut got, &g);
-        close(&got, &want);
-        let (mut got_w, mut got_b, mut got_x) = (vec![0.5; w.len()], vec![0.5; c_out], vec![0.5; x.len()]);
-        direct::param_grads(&gout, &x, &mut got_w, &mut got_b, &g);
-        direct::input_grad(&gout, &w, &mut got_x, &g);
-        close(&got_w, &want_w);
-        close(&got_b, &want_b);
-        close(&got_x, &want_x);
-    }
-}
-
-/// The per-task kernels agree with the batch-wide im2col + GEMM, strided and padded, with a
-/// batch that is not a multiple of the task size.
-#[test]
-fn per_image_kernels_match_batch_kernels() {
-    for (c_in, c_out, size, kernel, stride, pad, out) in [
-        (16, 8, 14, 3, 1, 1, 14),
-        (8, 16, 16, 3, 1, 0, 14),
-        (8, 8, 7, 3, 2, 1, 4),
-        (1, 64, 28, 5, 2, 1, 14),
-    ] {
-        let g = ConvGeometry {
-            batch: 11,
-            c_in,
-            c_out,
-            size,
-            kernel,
-            stride,
-            pad,
-            out,
-        };
-        let x = values(g.batch * c_in * size * size, 1);
-        let w = values(c_out * g.patch_len(), 2);
-        let bias = values(c_out, 3);
-        let gout = values(g.batch * c_out * out * out, 4);
+/// Checks one path's forward pass and backward pass (with and without parameter gradients)
+/// against the batch-wide kernels on each of `shapes`.
+fn check_path(
+    shapes: &[LayerShape],
+    forward: impl Fn(&[f32], &[f32], &[f32], &mut [f32], &ConvGeometry),
+    backward: impl Fn(&[f32], &[f32], &[f32], &mut [f32], bool, &ConvGeometry) -> Option<(Vec<f32>, Vec<f32>)>,
+) {
+    for &shape in shapes {
+        let g = geometry(shape);
+        let (x, w, bias, gout) = inputs(&g);
         let (want, want_w, want_b, want_x) = batch_kernels(&x, &w, &bias, &gout, &g, (0.0, 0.5));
-
         let mut got = vec![0.0; gout.len()];
-        per_task::forward(&x, &w, &bias, &mut got, None, &g);
+        forward(&x, &w, &bias, &mut got, &g);
         close(&got, &want);
         let mut got_x = vec![0.5; x.len()];
-        let (got_w, got_b) = per_task::backward(&gout, None, &x, &w, &mut got_x, true, &g).expect("parameter gradients");
+        let (got_w, got_b) = backward(&gout, &x, &w, &mut got_x, true, &g).expect("parameter gradients");
         close(&got_w, &want_w);
         close(&got_b, &want_b);
         close(&got_x, &want_x);
         let mut frozen_x = vec![0.5; x.len()];
-        assert!(per_task::backward(&gout, None, &x, &w, &mut frozen_x, false, &g).is_none());
+        assert!(backward(&gout, &x, &w, &mut frozen_x, false, &g).is_none());
         close(&frozen_x, &want_x);
     }
+}
+
+/// Layer shapes of the lecture's models and odd ones: 'same' and 'valid', strided and padded,
+/// single filters and many.
+const SHAPES: [LayerShape; 8] = [
+    (16, 1, 28, 3, 1, 1, 28),
+    (8, 16, 16, 3, 1, 0, 14),
+    (1, 16, 9, 3, 1, 1, 9),
+    (3, 2, 7, 5, 1, 2, 7),
+    (16, 8, 14, 3, 1, 1, 14),
+    (8, 8, 7, 3, 2, 1, 4),
+    (1, 64, 28, 5, 2, 1, 14),
+    (64, 8, 14, 5, 2, 1, 7),
+];
+
+/// The direct kernels (stride 1) agree with im2col + GEMM.
+#[test]
+fn direct_kernels_match_im2col_and_gemm() {
+    let stride_one: Vec<LayerShape> = SHAPES.into_iter().filter(|s| s.4 == 1).collect();
+    check_path(&stride_one, direct::forward, direct::backward);
+}
+
+/// The per-task kernels agree with the batch-wide im2col + GEMM, on a batch that is not a
+/// multiple of the task size.
+#[test]
+fn per_image_kernels_match_batch_kernels() {
+    check_path(
+        &SHAPES,
+        |x, w, bias, out, g| per_task::forward(x, w, bias, out, None, g),
+        |gout, x, w, gx, params, g| per_task::backward(gout, None, x, w, gx, params, g),
+    );
 }

@@ -73,8 +73,20 @@ pub(crate) fn upsample_conv2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
             let mut out = zeroed(batch * filters * 4 * h * h);
             interleave_phases(&by_phase, layout, &bias.as_vec(), &mut out, batch, filters, h);
             let rectifier = slope.map(|slope| (slope, rectify_in_place(&mut out, slope)));
-            let kept = Kept { plan, g, taps, layout, x_or_cols, stacked, rectifier };
-            Ok(Forward { values: out, shape: out_shape, kept })
+            let kept = Kept {
+                plan,
+                g,
+                taps,
+                layout,
+                x_or_cols,
+                stacked,
+                rectifier,
+            };
+            Ok(Forward {
+                values: out,
+                shape: out_shape,
+                kept,
+            })
         },
         move |k, gout, gx| {
             if let Some((slope, positive)) = &k.rectifier {
@@ -204,7 +216,15 @@ impl PhaseLayout {
 
 /// Interleaves the four phase outputs `by_phase` (see [`PhaseLayout`]) into
 /// `out` (batch, filters, 2h, 2h), adding the bias.
-pub(crate) fn interleave_phases(by_phase: &[f32], layout: PhaseLayout, bias: &[f32], out: &mut [f32], batch: usize, filters: usize, h: usize) {
+pub(crate) fn interleave_phases(
+    by_phase: &[f32],
+    layout: PhaseLayout,
+    bias: &[f32],
+    out: &mut [f32],
+    batch: usize,
+    filters: usize,
+    h: usize,
+) {
     let (l, o) = (h * h, 2 * h);
     out.par_chunks_mut(o * o).enumerate().for_each(|(bf, dst)| {
         let (b, f) = (bf / filters, bf % filters);
