@@ -24,6 +24,6 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
     fn try_forward(&self, x: Tensor<(B, Const<C>, Const<H>, Const<H>), f32, Cpu, T>) -> Result<Self::Output, CpuError> {
         const { assert!(O == H.div_ceil(2), "MaxPool2d<OUT>: OUT must be ceil(input size / 2)") };
         let batch = x.shape().0;
-        max_pool2d(x, (batch.size() * C, H, O), (batch, Const::<C>, Const::<O>, Const::<O>))
+        max_pool2d::<H, O, _, _, _>(x, batch.size() * C, (batch, Const::<C>, Const::<O>, Const::<O>))
     }
 }

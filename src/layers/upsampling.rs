@@ -26,6 +26,6 @@ impl<B: Dim, const C: usize, const H: usize, const O: usize, T: Tape<f32, Cpu>>
     fn try_forward(&self, x: Tensor<(B, Const<C>, Const<H>, Const<H>), f32, Cpu, T>) -> Result<Self::Output, CpuError> {
         const { assert!(O == 2 * H, "UpSampling2D<OUT>: OUT must be twice the input size") };
         let batch = x.shape().0;
-        upsample2x(x, (batch.size() * C, H), (batch, Const::<C>, Const::<O>, Const::<O>))
+        upsample2x::<H, O, _, _, _>(x, batch.size() * C, (batch, Const::<C>, Const::<O>, Const::<O>))
     }
 }

@@ -5,11 +5,13 @@ use super::{record, Forward};
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-/// Max-pools `x`, `planes` planes of `h x h`, into `out_shape` (`planes` planes of `o x o`,
-/// `o = ceil(h / 2)`); the gradient goes to the input that won each window.
-pub(crate) fn max_pool2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
+/// Max-pools `x`, `planes` planes of `H x H`, into `out_shape` (`planes` planes of `O x O`,
+/// `O = ceil(H / 2)`); the gradient goes to the input that won each window. The sizes are
+/// const generics: with them known the compiler unrolls the window loops (with run-time sizes
+/// the pass took twice as long).
+pub(crate) fn max_pool2d<const H: usize, const O: usize, S: Shape, So: Shape, T: Tape<f32, Cpu>>(
     x: Tensor<S, f32, Cpu, T>,
-    (planes, h, o): (usize, usize, usize),
+    planes: usize,
     out_shape: So,
 ) -> Result<Tensor<So, f32, Cpu, T>, CpuError> {
     record(
@@ -17,27 +19,27 @@ pub(crate) fn max_pool2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
         Vec::new(),
         |x, _| {
             let xs = Scratch::copy_of(x); // a memcpy; `as_vec` walks a strided iterator
-            let mut out = zeroed::<f32>(planes * o * o);
+            let mut out = zeroed::<f32>(planes * O * O);
             // Index (within its plane) of the input that won each output, for the backward pass.
-            let mut argmax = zeroed::<u32>(planes * o * o);
-            out.par_chunks_mut(o * o)
-                .zip(argmax.par_chunks_mut(o * o))
+            let mut argmax = zeroed::<u32>(planes * O * O);
+            out.par_chunks_mut(O * O)
+                .zip(argmax.par_chunks_mut(O * O))
                 .enumerate()
                 .for_each(|(plane, (dst, arg))| {
-                    let src = &xs[plane * h * h..][..h * h];
-                    for oy in 0..o {
-                        for ox in 0..o {
-                            let first = 2 * oy * h + 2 * ox;
+                    let src = &xs[plane * H * H..][..H * H];
+                    for oy in 0..O {
+                        for ox in 0..O {
+                            let first = 2 * oy * H + 2 * ox;
                             let mut best = (src[first], first);
-                            for iy in 2 * oy..(2 * oy + 2).min(h) {
-                                for ix in 2 * ox..(2 * ox + 2).min(h) {
-                                    if src[iy * h + ix] > best.0 {
-                                        best = (src[iy * h + ix], iy * h + ix);
+                            for iy in 2 * oy..(2 * oy + 2).min(H) {
+                                for ix in 2 * ox..(2 * ox + 2).min(H) {
+                                    if src[iy * H + ix] > best.0 {
+                                        best = (src[iy * H + ix], iy * H + ix);
                                     }
                                 }
                             }
-                            dst[oy * o + ox] = best.0;
-                            arg[oy * o + ox] = best.1 as u32;
+                            dst[oy * O + ox] = best.0;
+                            arg[oy * O + ox] = best.1 as u32;
                         }
                     }
                 });
@@ -48,9 +50,9 @@ pub(crate) fn max_pool2d<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
             })
         },
         move |argmax, gout, gx| {
-            gx.par_chunks_mut(h * h).enumerate().for_each(|(plane, gplane)| {
-                let g = &gout[plane * o * o..][..o * o];
-                let a = &argmax[plane * o * o..][..o * o];
+            gx.par_chunks_mut(H * H).enumerate().for_each(|(plane, gplane)| {
+                let g = &gout[plane * O * O..][..O * O];
+                let a = &argmax[plane * O * O..][..O * O];
                 for (gv, &idx) in g.iter().zip(a) {
                     gplane[idx as usize] += gv;
                 }

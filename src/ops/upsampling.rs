@@ -8,23 +8,24 @@ use super::{record, Forward};
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-/// Upsamples `x`, `planes` planes of `h x h`, into `out_shape` (planes of `2h x 2h`).
-pub(crate) fn upsample2x<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
+/// Upsamples `x`, `planes` planes of `H x H`, into `out_shape` (planes of `O x O`, `O = 2H`).
+pub(crate) fn upsample2x<const H: usize, const O: usize, S: Shape, So: Shape, T: Tape<f32, Cpu>>(
     x: Tensor<S, f32, Cpu, T>,
-    (planes, h): (usize, usize),
+    planes: usize,
     out_shape: So,
 ) -> Result<Tensor<So, f32, Cpu, T>, CpuError> {
-    let o = 2 * h;
+    // `H` and `O` are constants, not captured variables: the passes run as closures and need
+    // the sizes at compile time to be unrolled (with captured sizes this op took twice as long).
     record(
         x,
         Vec::new(),
         |x, _| {
             let xs = Scratch::copy_of(x);
-            let mut out = zeroed::<f32>(planes * o * o);
-            out.par_chunks_mut(o * o).zip(xs.par_chunks(h * h)).for_each(|(dst, src)| {
-                for y in 0..h {
-                    let row = &src[y * h..][..h];
-                    let (top, bottom) = dst[2 * y * o..][..2 * o].split_at_mut(o);
+            let mut out = zeroed::<f32>(planes * O * O);
+            out.par_chunks_mut(O * O).zip(xs.par_chunks(H * H)).for_each(|(dst, src)| {
+                for y in 0..H {
+                    let row = &src[y * H..][..H];
+                    let (top, bottom) = dst[2 * y * O..][..2 * O].split_at_mut(O);
                     for (pair, &v) in top.chunks_exact_mut(2).zip(row) {
                         pair[0] = v;
                         pair[1] = v;
@@ -39,10 +40,10 @@ pub(crate) fn upsample2x<S: Shape, So: Shape, T: Tape<f32, Cpu>>(
             })
         },
         move |(), gout, gx| {
-            gx.par_chunks_mut(h * h).zip(gout.par_chunks(o * o)).for_each(|(g, go)| {
-                for y in 0..h {
-                    let (top, bottom) = (&go[2 * y * o..][..o], &go[(2 * y + 1) * o..][..o]);
-                    for (x, gv) in g[y * h..][..h].iter_mut().enumerate() {
+            gx.par_chunks_mut(H * H).zip(gout.par_chunks(O * O)).for_each(|(g, go)| {
+                for y in 0..H {
+                    let (top, bottom) = (&go[2 * y * O..][..O], &go[(2 * y + 1) * O..][..O]);
+                    for (x, gv) in g[y * H..][..H].iter_mut().enumerate() {
                         *gv += top[2 * x] + top[2 * x + 1] + bottom[2 * x] + bottom[2 * x + 1];
                     }
                 }
