@@ -35,6 +35,7 @@ impl DigitClassifier {
     /// Trains a fresh classifier on the first `train_images` training images for `epochs`
     /// epochs (batch 128, Adam), printing progress every `log_every` steps (0: silent).
     pub fn train(mnist: &Mnist, epochs: u64, train_images: usize, seed: u64, log_every: u64) -> Result<DigitClassifier> {
+        crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(seed, Stream::Init as u64));
         let mut net = Trained::new(build_classifier(&dev), Adam::new(AdamConfig::default()));

@@ -43,6 +43,7 @@ pub use dfdx;
 pub mod loss {
     pub use crate::ops::bce::bce_with_logits;
 }
+pub use cpu::{cpu_path, supported_paths, CpuPath, CPU_ENV};
 pub use error::{Error, Result};
 pub use figures::{Figure, PixelRange};
 pub use settings::setting;

@@ -40,6 +40,41 @@ fn bench_prints_its_medians_and_the_epoch_on_the_last_line() {
         let seconds: f64 = value.parse().unwrap_or_else(|e| panic!("{field}={value}: {e}"));
         assert!(seconds > 0.0 && seconds.is_finite(), "{last}");
     }
+    let path = genlab::cpu_path().unwrap();
+    assert!(last.ends_with(&format!(" cpu={path}")), "{last}");
+}
+
+/// `GENLAB_CPU` forces every path this CPU has (the last line names it), and refuses an unknown
+/// path or one the CPU lacks with exit 2 and the paths it can use, before any work.
+#[test]
+fn genlab_cpu_forces_a_kernel_path_or_says_which_exist() {
+    for path in genlab::supported_paths() {
+        let out = genlab().arg("cpu").env(genlab::CPU_ENV, path.name()).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).trim_end().starts_with(&format!("cpu={path} supported=")),
+            "{}",
+            stdout(&out)
+        );
+    }
+    let lacking = ["portable", "neon", "avx2", "avx512"]
+        .into_iter()
+        .find(|name| genlab::supported_paths().iter().all(|p| p.name() != *name))
+        .expect("no CPU has every path");
+    for (value, says) in [("sse9", "is not a kernel path"), (lacking, "this CPU cannot run")] {
+        let out = genlab()
+            .args(["gan", "--iterations", "1", "--out"])
+            .arg(std::env::temp_dir().join("genlab-cpu-refused"))
+            .env(genlab::CPU_ENV, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{value}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{value}: {}", stderr(&out));
+        assert!(
+            !std::env::temp_dir().join("genlab-cpu-refused").exists(),
+            "{value}: the run started"
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,8 @@
-//! The general matrix product (the `gemm` crate, with its own run-time dispatch to AVX-512,
-//! AVX2 or SSE), behind one signature with explicit strides, so transposes cost nothing.
+//! The general matrix product behind one signature with explicit strides, so transposes cost
+//! nothing: the `gemm` crate, which has its own run-time dispatch. On the AVX-512 path its 0.19
+//! release (AVX-512 kernels); on the others its 0.15 release (the one dfdx already links),
+//! whose kernels stop at AVX2/FMA on x86-64 and use NEON on aarch64, so `GENLAB_CPU=avx2` on
+//! an AVX-512 machine runs what an AVX2 laptop runs.
 
 /// `c (m x n) = [c +] a (m x k) * b (k x n)`, with explicit row/column strides for `a` and `b`
 /// (so transposes cost nothing). `c` is dense row-major. Split across threads when large.
@@ -31,33 +34,43 @@ pub fn gemm_on(
     assert!(m == 0 || k == 0 || a.len() > (m - 1) * a_rs + (k - 1) * a_cs, "gemm: lhs too small");
     assert!(n == 0 || k == 0 || b.len() > (k - 1) * b_rs + (n - 1) * b_cs, "gemm: rhs too small");
     let threads = rayon::current_num_threads();
-    let parallelism = if split && threads > 1 && m * n * k > 1 << 15 {
-        gemm::Parallelism::Rayon(threads)
+    let parallel = split && threads > 1 && m * n * k > 1 << 15;
+    // The same call into either release of the crate.
+    macro_rules! call {
+        ($gemm:ident) => {
+            // SAFETY: the asserts above keep every index the strides can form inside the slices.
+            unsafe {
+                $gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    c.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    accumulate,
+                    a.as_ptr(),
+                    a_cs as isize,
+                    a_rs as isize,
+                    b.as_ptr(),
+                    b_cs as isize,
+                    b_rs as isize,
+                    if accumulate { 1.0 } else { 0.0 },
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    if parallel {
+                        $gemm::Parallelism::Rayon(threads)
+                    } else {
+                        $gemm::Parallelism::None
+                    },
+                )
+            }
+        };
+    }
+    if super::isa() == super::Isa::Avx512 {
+        call!(gemm)
     } else {
-        gemm::Parallelism::None
-    };
-    // SAFETY: the asserts above keep every index the strides can form inside the slices.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.as_ptr(),
-            a_cs as isize,
-            a_rs as isize,
-            b.as_ptr(),
-            b_cs as isize,
-            b_rs as isize,
-            if accumulate { 1.0 } else { 0.0 },
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        )
+        call!(gemm_avx2)
     }
 }

@@ -105,6 +105,7 @@ impl AutoencoderCore {
         if config.batch_size == 0 || config.train_images == Some(0) {
             return Err(Error::InvalidArgument("batch_size and train_images must be at least 1".into()));
         }
+        crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
         let net = Trained::new(build_autoencoder(&dev), Adam::new(config.adam));

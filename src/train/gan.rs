@@ -150,6 +150,7 @@ impl GanCore {
                 "batch_size, snapshot_every and snapshot_images must be at least 1".into(),
             ));
         }
+        crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
         let generator = Trained::new(build_generator(&dev), Adam::new(config.adam));

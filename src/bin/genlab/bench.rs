@@ -17,7 +17,12 @@ fn loadavg() -> String {
 
 pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool) -> genlab::Result<()> {
     let mnist = Mnist::load()?;
-    println!("threads={} load_before={}", rayon::current_num_threads(), loadavg());
+    println!(
+        "threads={} load_before={} cpu={}",
+        rayon::current_num_threads(),
+        loadavg(),
+        genlab::cpu_path().unwrap_or(genlab::CpuPath::Portable)
+    );
     let mut gan = Gan::with_data(
         GanConfig {
             log_every: 0,
@@ -83,6 +88,7 @@ pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool) -> genlab::Result<()
         String::new()
     };
     println!("load_after={}", loadavg());
-    println!("gan_iter_s={g:.4} ae_step_s={a:.4}{epoch}");
+    let cpu = genlab::cpu_path().map_err(genlab::Error::InvalidArgument)?;
+    println!("gan_iter_s={g:.4} ae_step_s={a:.4}{epoch} cpu={cpu}");
     Ok(())
 }

@@ -11,7 +11,7 @@ mod score;
 
 use clap::{Parser, Subcommand};
 use genlab::data::{data_dir, fetch_mnist, Mirror};
-use genlab::{summaries, Autoencoder, AutoencoderConfig, Figure, Gan, GanConfig, Outcome};
+use genlab::{summaries, Autoencoder, AutoencoderConfig, Error, Figure, Gan, GanConfig, Outcome};
 use run::{usable_out_dir, Fresh};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -123,7 +123,7 @@ enum Command {
     /// Time the lecture's GAN iteration (batch 32) and autoencoder step (batch 128) on MNIST.
     ///
     /// Prints medians after a warm-up; the last line reads `gan_iter_s=<median> ae_step_s=<median>`
-    /// (and `ae_epoch_s=<seconds>` with `--ae-epoch`).
+    /// (and `ae_epoch_s=<seconds>` with `--ae-epoch`), then `cpu=<kernel path>`.
     /// Example: genlab bench --gan-iters 30 --ae-steps 50 --ae-epoch
     Bench {
         /// Timed GAN iterations (after 3 warm-up iterations).
@@ -137,6 +137,11 @@ enum Command {
         #[arg(long)]
         ae_epoch: bool,
     },
+    /// Print the kernel path in use and the paths this CPU can run (set one with GENLAB_CPU).
+    ///
+    /// The last line reads `cpu=<path> supported=<path>,<path>,...`.
+    /// Example: GENLAB_CPU=avx2 genlab cpu
+    Cpu,
     /// Download MNIST (checksummed) into the data directory.
     ///
     /// Example: genlab fetch-mnist --mirror /path/to/dir/with/mnist/gz/files
@@ -155,7 +160,22 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A GENLAB_CPU the CPU cannot honour is an error before any work starts.
+    let result = genlab::cpu_path()
+        .map_err(Error::InvalidArgument)
+        .and_then(|_| command(cli.command));
+    match result {
+        Ok(Outcome::Finished) => ExitCode::SUCCESS,
+        Ok(Outcome::Stopped) => ExitCode::from(EXIT_INTERRUPTED),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn command(command: Command) -> genlab::Result<Outcome> {
+    match command {
         Command::Gan {
             iterations,
             batch,
@@ -236,13 +256,11 @@ fn main() -> ExitCode {
                 Outcome::Finished
             })
         }
-    };
-    match result {
-        Ok(Outcome::Finished) => ExitCode::SUCCESS,
-        Ok(Outcome::Stopped) => ExitCode::from(EXIT_INTERRUPTED),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
+        Command::Cpu => {
+            let supported: Vec<&str> = genlab::supported_paths().iter().map(|p| p.name()).collect();
+            let path = genlab::cpu_path().map_err(Error::InvalidArgument)?;
+            println!("cpu={path} supported={}", supported.join(","));
+            Ok(Outcome::Finished)
         }
     }
 }

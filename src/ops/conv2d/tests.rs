@@ -4,7 +4,7 @@
 
 use super::{batched, direct, per_task, ConvGeometry};
 use crate::cpu::gemm::gemm;
-use crate::cpu::testing::{close, values};
+use crate::cpu::testing::{close, on_each_path, values};
 
 /// A batch of 11 images (not a multiple of the per-task size) of the given layer shape.
 fn geometry((c_in, c_out, size, kernel, stride, pad, out): LayerShape) -> ConvGeometry {
@@ -54,17 +54,19 @@ fn batch_kernels(
 /// The dot-product path agrees with the GEMM, also with tails of the 16-wide and 2048-long chunks.
 #[test]
 fn row_dots_match_gemm() {
-    for (m, n, k) in [(16, 9, 100_352), (3, 5, 4_100), (1, 1, 17), (2, 3, 2_047)] {
-        let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
-        let b: Vec<f32> = (0..n * k).map(|i| ((i * 53 % 97) as f32 - 48.0) / 48.0).collect();
-        let mut want = vec![0.25; m * n];
-        gemm((m, n, k), &a, (k, 1), &b, (1, k), &mut want, true);
-        let mut got = vec![0.25; m * n];
-        batched::add_row_dots(&a, &b, &mut got, m, n, k);
-        for (x, y) in got.iter().zip(&want) {
-            assert!((x - y).abs() <= 1e-3 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
+    on_each_path(|| {
+        for (m, n, k) in [(16, 9, 100_352), (3, 5, 4_100), (1, 1, 17), (2, 3, 2_047)] {
+            let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
+            let b: Vec<f32> = (0..n * k).map(|i| ((i * 53 % 97) as f32 - 48.0) / 48.0).collect();
+            let mut want = vec![0.25; m * n];
+            gemm((m, n, k), &a, (k, 1), &b, (1, k), &mut want, true);
+            let mut got = vec![0.25; m * n];
+            batched::add_row_dots(&a, &b, &mut got, m, n, k);
+            for (x, y) in got.iter().zip(&want) {
+                assert!((x - y).abs() <= 1e-3 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
+            }
         }
-    }
+    });
 }
 
 /// A layer shape: (c_in, c_out, size, kernel, stride, pad, out).
@@ -112,16 +114,18 @@ const SHAPES: [LayerShape; 8] = [
 #[test]
 fn direct_kernels_match_im2col_and_gemm() {
     let stride_one: Vec<LayerShape> = SHAPES.into_iter().filter(|s| s.4 == 1).collect();
-    check_path(&stride_one, direct::forward, direct::backward);
+    on_each_path(|| check_path(&stride_one, direct::forward, direct::backward));
 }
 
 /// The per-task kernels agree with the batch-wide im2col + GEMM, on a batch that is not a
 /// multiple of the task size.
 #[test]
 fn per_image_kernels_match_batch_kernels() {
-    check_path(
-        &SHAPES,
-        |x, w, bias, out, g| per_task::forward(x, w, bias, out, None, g),
-        |gout, x, w, gx, params, g| per_task::backward(gout, None, x, w, gx, params, g),
-    );
+    on_each_path(|| {
+        check_path(
+            &SHAPES,
+            |x, w, bias, out, g| per_task::forward(x, w, bias, out, None, g),
+            |gout, x, w, gx, params, g| per_task::backward(gout, None, x, w, gx, params, g),
+        )
+    });
 }
