@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with Rust, Python 3 and pip:
 #   1. set-up (scripts/setup.sh: venv with JupyterLab/nbclient, evcxr_jupyter, kernel, MNIST)
-#   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes)
+#   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes),
+#      the layer tests on every other kernel path of this CPU, and scripts/cross_check.sh (aarch64 under qemu,
+#      macOS and Windows type-checks)
 #   3. every notebook executed headless with small counts; fails on any error, panic or missing figure
 #   4. the executed notebooks opened in JupyterLab in headless Chromium (installed with apt when missing)
 # Idempotent and quick when already set up. Usage: bash scripts/test.sh
@@ -15,6 +17,17 @@ echo "== set-up done after ${SECONDS} s"
 # Integer overflow checked in genlab's own code (release builds leave it unchecked, for speed).
 cargo test --release --locked --config 'profile.release.package.genlab.overflow-checks=true'
 echo "== cargo tests done after ${SECONDS} s"
+
+# The layer tests again on every other kernel path this CPU has (the unit tests already loop over
+# them), forced with GENLAB_CPU; then the crate on aarch64 (qemu), macOS and Windows targets.
+best=$(./target/release/genlab cpu | sed -E 's/.*cpu=([a-z0-9]+) .*/\1/')
+for path in $(./target/release/genlab cpu | sed -E 's/.*supported=//; s/,/ /g'); do
+  [ "$path" = "$best" ] && continue
+  echo "== layer tests on the $path kernel path"
+  GENLAB_CPU=$path cargo test --release --locked --config 'profile.release.package.genlab.overflow-checks=true' --test layers
+done
+bash scripts/cross_check.sh
+echo "== kernel paths and cross checks done after ${SECONDS} s"
 
 export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
