@@ -1,7 +1,7 @@
 //! Dropout's training pass: mask and product in one parallel pass, the mask a function of a seed.
 
-use super::scratch::{zeroed, Scratch};
-use super::{record, Forward, ELEMENTS_PER_TASK as CHUNK};
+use super::scratch::zeroed;
+use super::{unary, ELEMENTS_PER_TASK as CHUNK};
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -17,11 +17,10 @@ pub(crate) fn dropout<S: Shape, T: Tape<f32, Cpu>>(
 ) -> Result<Tensor<S, f32, Cpu, T>, CpuError> {
     let keep_scale = 1.0 / (1.0 - rate);
     let shape = *x.shape();
-    record(
+    unary(
         x,
-        Vec::new(),
-        |x, _| {
-            let xs = Scratch::copy_of(x);
+        shape,
+        |xs, _| {
             let mut mask = zeroed::<f32>(xs.len());
             let mut out = zeroed::<f32>(xs.len());
             mask.par_chunks_mut(CHUNK)
@@ -35,11 +34,7 @@ pub(crate) fn dropout<S: Shape, T: Tape<f32, Cpu>>(
                         *o = v * *m;
                     }
                 });
-            Ok(Forward {
-                values: out,
-                shape,
-                kept: mask,
-            })
+            (out, mask)
         },
         |mask, gout, gx| {
             gx.par_chunks_mut(CHUNK)
@@ -50,7 +45,6 @@ pub(crate) fn dropout<S: Shape, T: Tape<f32, Cpu>>(
                         *gx += go * m;
                     }
                 });
-            Vec::new()
         },
     )
 }

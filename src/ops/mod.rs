@@ -30,7 +30,10 @@ pub(crate) const ELEMENTS_PER_TASK: usize = 1 << 14;
 /// Where a backward op adds one parameter's gradient: a handle to that tensor's entry in
 /// `Gradients` (dfdx's ghost tensors cannot be named outside dfdx, so the handle keeps one in a
 /// closure).
-pub(crate) struct GradOf(Box<dyn for<'a> Fn(&'a mut Gradients<f32, Cpu>) -> Result<&'a mut Vec<f32>, CpuError>>);
+pub(crate) struct GradOf(Box<GradLookup>);
+
+/// Finds one tensor's gradient in `Gradients` (allocating it when missing).
+type GradLookup = dyn for<'a> Fn(&'a mut Gradients<f32, Cpu>) -> Result<&'a mut Vec<f32>, CpuError>;
 
 impl GradOf {
     /// The gradient entry of `t`.
@@ -54,6 +57,33 @@ pub(crate) struct Forward<So, K> {
     pub shape: So,
     /// What the backward pass needs (not used when the input carries no tape).
     pub kept: K,
+}
+
+/// [`record`] for an op without parameters whose forward pass reads its input's values:
+/// `forward` gets a copy of them (and whether a backward pass follows) and returns the output's
+/// values and what to keep; `backward` adds to the input's gradient.
+pub(crate) fn unary<S: Shape, So: Shape, T: Tape<f32, Cpu>, K: 'static>(
+    x: Tensor<S, f32, Cpu, T>,
+    out_shape: So,
+    forward: impl FnOnce(&[f32], bool) -> (Vec<f32>, K),
+    backward: impl FnOnce(K, &mut [f32], &mut [f32]) + 'static,
+) -> Result<Tensor<So, f32, Cpu, T>, CpuError> {
+    record(
+        x,
+        Vec::new(),
+        |x, traced| {
+            let (values, kept) = forward(&scratch::Scratch::copy_of(x), traced);
+            Ok(Forward {
+                values,
+                shape: out_shape,
+                kept,
+            })
+        },
+        move |kept, gout, gx| {
+            backward(kept, gout, gx);
+            Vec::new()
+        },
+    )
 }
 
 /// Runs an op on `x` and, when `x` carries a tape, records its backward pass.

@@ -1,7 +1,7 @@
 //! 2x2 max pooling with stride 2 and Keras 'same' padding (an odd last window is cut short).
 
-use super::scratch::{zeroed, Scratch};
-use super::{record, Forward};
+use super::scratch::zeroed;
+use super::unary;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
@@ -14,11 +14,10 @@ pub(crate) fn max_pool2d<const H: usize, const O: usize, S: Shape, So: Shape, T:
     planes: usize,
     out_shape: So,
 ) -> Result<Tensor<So, f32, Cpu, T>, CpuError> {
-    record(
+    unary(
         x,
-        Vec::new(),
-        |x, _| {
-            let xs = Scratch::copy_of(x); // a memcpy; `as_vec` walks a strided iterator
+        out_shape,
+        |xs, _| {
             let mut out = zeroed::<f32>(planes * O * O);
             // Index (within its plane) of the input that won each output, for the backward pass.
             let mut argmax = zeroed::<u32>(planes * O * O);
@@ -43,11 +42,7 @@ pub(crate) fn max_pool2d<const H: usize, const O: usize, S: Shape, So: Shape, T:
                         }
                     }
                 });
-            Ok(Forward {
-                values: out,
-                shape: out_shape,
-                kept: argmax,
-            })
+            (out, argmax)
         },
         move |argmax, gout, gx| {
             gx.par_chunks_mut(H * H).enumerate().for_each(|(plane, gplane)| {
@@ -57,7 +52,6 @@ pub(crate) fn max_pool2d<const H: usize, const O: usize, S: Shape, So: Shape, T:
                     gplane[idx as usize] += gv;
                 }
             });
-            Vec::new()
         },
     )
 }

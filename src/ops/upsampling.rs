@@ -3,8 +3,8 @@
 //! (dfdx's general `Upscale2D` computes a floating-point source index per output pixel; this
 //! fixed 2x kernel is several times faster, which matters in the generator and autoencoder.)
 
-use super::scratch::{zeroed, Scratch};
-use super::{record, Forward};
+use super::scratch::zeroed;
+use super::unary;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
@@ -16,11 +16,10 @@ pub(crate) fn upsample2x<const H: usize, const O: usize, S: Shape, So: Shape, T:
 ) -> Result<Tensor<So, f32, Cpu, T>, CpuError> {
     // `H` and `O` are constants, not captured variables: the passes run as closures and need
     // the sizes at compile time to be unrolled (with captured sizes this op took twice as long).
-    record(
+    unary(
         x,
-        Vec::new(),
-        |x, _| {
-            let xs = Scratch::copy_of(x);
+        out_shape,
+        |xs, _| {
             let mut out = zeroed::<f32>(planes * O * O);
             out.par_chunks_mut(O * O).zip(xs.par_chunks(H * H)).for_each(|(dst, src)| {
                 for y in 0..H {
@@ -33,11 +32,7 @@ pub(crate) fn upsample2x<const H: usize, const O: usize, S: Shape, So: Shape, T:
                     bottom.copy_from_slice(top);
                 }
             });
-            Ok(Forward {
-                values: out,
-                shape: out_shape,
-                kept: (),
-            })
+            (out, ())
         },
         move |(), gout, gx| {
             gx.par_chunks_mut(H * H).zip(gout.par_chunks(O * O)).for_each(|(g, go)| {
@@ -48,7 +43,6 @@ pub(crate) fn upsample2x<const H: usize, const O: usize, S: Shape, So: Shape, T:
                     }
                 }
             });
-            Vec::new()
         },
     )
 }

@@ -3,7 +3,7 @@
 //! filter banks, where the GEMM is big enough to use both cores well.
 
 use super::im2col::{col2im, im2col};
-use super::ConvGeometry;
+use super::{ConvGeometry, ParamGrads};
 use crate::cpu::dispatch;
 use crate::cpu::gemm::gemm;
 use crate::cpu::reduce::{dot, sum};
@@ -19,14 +19,7 @@ pub(crate) fn forward(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], g: &C
 
 /// Backward pass: adds the input gradient to `gx` and, when `param_grads`, returns the weight
 /// and bias gradients.
-pub(crate) fn backward(
-    gout: &[f32],
-    cols: &[f32],
-    w: &[f32],
-    gx: &mut [f32],
-    param_grads: bool,
-    g: &ConvGeometry,
-) -> Option<(Vec<f32>, Vec<f32>)> {
+pub(crate) fn backward(gout: &[f32], cols: &[f32], w: &[f32], gx: &mut [f32], param_grads: bool, g: &ConvGeometry) -> ParamGrads {
     let gt = grad_by_channel(gout, g);
     conv_input_grad(&gt, w, gx, g);
     param_grads.then(|| {

@@ -6,7 +6,7 @@
 //! the images themselves, which the compiler vectorises; threads split the batch. Layouts as in
 //! [`conv2d`](super).
 
-use super::ConvGeometry;
+use super::{ConvGeometry, ParamGrads};
 use crate::cpu::dispatch;
 use crate::cpu::reduce::sum;
 use rayon::prelude::*;
@@ -68,14 +68,7 @@ fn forward_image_impl(img: &[f32], w: &[f32], bias: &[f32], dst: &mut [f32], g: 
 
 /// Backward pass: adds the input gradient to `gx` and, when `param_grads`, returns the weight
 /// and bias gradients.
-pub(crate) fn backward(
-    gout: &[f32],
-    x: &[f32],
-    w: &[f32],
-    gx: &mut [f32],
-    param_grads: bool,
-    g: &ConvGeometry,
-) -> Option<(Vec<f32>, Vec<f32>)> {
+pub(crate) fn backward(gout: &[f32], x: &[f32], w: &[f32], gx: &mut [f32], param_grads: bool, g: &ConvGeometry) -> ParamGrads {
     input_grad(gout, w, gx, g);
     param_grads.then(|| {
         let (mut gw, mut gb) = (vec![0.0; g.c_out * g.patch_len()], vec![0.0; g.c_out]);

@@ -92,6 +92,9 @@ impl ConvGeometry {
     }
 }
 
+/// A path's weight and bias gradients, when it was asked for them.
+pub(crate) type ParamGrads = Option<(Vec<f32>, Vec<f32>)>;
+
 /// Which kernels a convolution runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Plan {

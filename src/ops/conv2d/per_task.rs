@@ -11,7 +11,7 @@
 //! Layouts as in [`conv2d`](super).
 
 use super::im2col::{col2im_serial, im2col_serial};
-use super::ConvGeometry;
+use super::{ConvGeometry, ParamGrads};
 use crate::cpu::reduce::sum;
 use crate::cpu::small_gemm::{gemm_nn, gemm_nt};
 use crate::ops::rectify::{gate_row, rectify_row};
@@ -78,7 +78,7 @@ pub(crate) fn backward(
     gx: &mut [f32],
     param_grads: bool,
     g: &ConvGeometry,
-) -> Option<(Vec<f32>, Vec<f32>)> {
+) -> ParamGrads {
     let (ckk, l) = (g.patch_len(), g.out_pixels());
     let (x_len, out_len) = (g.c_in * g.size * g.size, g.c_out * l);
     let partials: Vec<Vec<f32>> = gx
