@@ -29,6 +29,7 @@ done
 bash scripts/cross_check.sh
 echo "== kernel paths and cross checks done after ${SECONDS} s"
 
+# Short runs: the notebook runner inserts these after each notebook's `parameters` cell.
 export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
 export GENLAB_AE_MORE_EPOCHS="${GENLAB_AE_MORE_EPOCHS:-1}"

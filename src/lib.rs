@@ -8,7 +8,7 @@
 //! use genlab::{Gan, GanConfig};
 //! let mut gan = Gan::new(GanConfig::default())?;   // the lecture's models and settings
 //! gan.train(200)?;                                 // continues where it is on every call
-//! println!("{}", genlab::summaries::generator());  // Keras-style summary
+//! println!("{}", gan.summary());                   // Keras' tables of its three models
 //! # Ok::<(), genlab::Error>(())
 //! ```
 //!
@@ -30,7 +30,6 @@ pub mod models;
 mod ops;
 pub mod optim;
 pub mod rng;
-mod settings;
 pub mod summaries;
 pub mod summary;
 pub mod train;
@@ -46,5 +45,4 @@ pub mod loss {
 pub use cpu::{cpu_path, supported_paths, CpuPath, CPU_ENV};
 pub use error::{Error, Result};
 pub use figures::{Figure, PixelRange};
-pub use settings::setting;
 pub use train::{Autoencoder, AutoencoderConfig, Gan, GanConfig, Outcome, StopFlag, Trainer};

@@ -41,6 +41,24 @@ pub struct Summary {
     pub rows: Vec<LayerRow>,
 }
 
+/// The summaries of the three models a [`Gan`](crate::Gan) holds, as the lecture prints them one
+/// after another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GanSummaries {
+    /// `generator.summary()`.
+    pub generator: Summary,
+    /// `discriminator.summary()`.
+    pub discriminator: Summary,
+    /// `gan.summary()`: the generator, then the frozen discriminator.
+    pub gan: Summary,
+}
+
+impl fmt::Display for GanSummaries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n\n{}\n\n{}", self.generator, self.discriminator, self.gan)
+    }
+}
+
 impl Summary {
     /// Total parameter count.
     pub fn total_params(&self) -> usize {

@@ -1,5 +1,7 @@
 //! The Keras-style summaries equal Keras' parameter counts.
 
+mod common;
+
 use genlab::summaries;
 
 #[test]
@@ -55,4 +57,21 @@ fn autoencoder_matches_keras() {
             vec![1, 28, 28]
         ]
     );
+}
+
+/// `gan.summary()` and `ae.summary()` print the tables of the models the trainers hold: the same
+/// rows and counts as the lecture's `summary()` calls, in the lecture's order.
+#[test]
+fn trainers_summarise_the_models_they_hold() {
+    let mnist = common::mnist();
+    let gan = genlab::Gan::with_data(genlab::GanConfig::default(), mnist.clone()).unwrap();
+    let held = gan.summary();
+    assert_eq!(held.generator, summaries::generator());
+    assert_eq!(held.discriminator, summaries::discriminator());
+    assert_eq!(held.gan, summaries::gan());
+    let text = held.to_string();
+    assert_eq!(text.matches("Total params:").count(), 3, "{text}");
+    assert!(text.contains("Total params: 1,078,146"), "{text}");
+    let ae = genlab::Autoencoder::with_data(genlab::AutoencoderConfig::default(), mnist).unwrap();
+    assert_eq!(ae.summary(), summaries::autoencoder());
 }

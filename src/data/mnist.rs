@@ -1,11 +1,12 @@
 //! The MNIST data set in memory, its two scalings and batch sampling.
 
-use super::idx::{read_idx, IMAGES_MAGIC, LABELS_MAGIC};
+use super::idx::{read_idx, IdxArray, IMAGES_MAGIC, LABELS_MAGIC};
 use crate::error::{Error, Result};
 use dfdx::prelude::*;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Pixels per image (28 x 28).
@@ -147,13 +148,115 @@ impl Mnist {
         Ok(m)
     }
 
-    /// Reads the four IDX files from `dir` (gzipped `*.gz` or raw), validating each.
+    /// Reads the four IDX files from `dir` (gzipped `*.gz` or raw).
+    ///
+    /// Each file is first checked by genlab's own reader: gzip stream, magic number, header,
+    /// exact payload size, image and label counts, labels 0-9, so every error names the file and
+    /// what is wrong with it. The checked files are then parsed by the `mnist` crate from a
+    /// staging folder that holds them decompressed, under the names it expects (it panics on a
+    /// missing or malformed file, which the checks rule out; a panic left over becomes an error).
     pub fn load_from(dir: &Path) -> Result<Mnist> {
+        let files = [
+            checked(dir, "train-images-idx3-ubyte", IMAGES_MAGIC, &[60_000, 28, 28])?,
+            checked(dir, "train-labels-idx1-ubyte", LABELS_MAGIC, &[60_000])?,
+            checked(dir, "t10k-images-idx3-ubyte", IMAGES_MAGIC, &[10_000, 28, 28])?,
+            checked(dir, "t10k-labels-idx1-ubyte", LABELS_MAGIC, &[10_000])?,
+        ];
+        let parsed = parse_with_mnist_crate(dir, &files)?;
         Ok(Mnist {
-            train: read_split(dir, "train", 60_000)?,
-            test: read_split(dir, "t10k", 10_000)?,
+            train: Split {
+                images: parsed.trn_img,
+                labels: parsed.trn_lbl,
+            },
+            test: Split {
+                images: parsed.tst_img,
+                labels: parsed.tst_lbl,
+            },
         })
     }
+}
+
+/// One of the four files, read and checked: its standard name, magic number and contents.
+struct Checked {
+    name: &'static str,
+    magic: u32,
+    idx: IdxArray,
+}
+
+/// Reads `dir/<name>(.gz)` and checks that it holds an array of exactly `dims` (and, for
+/// labels, only digits).
+fn checked(dir: &Path, name: &'static str, magic: u32, dims: &[usize]) -> Result<Checked> {
+    let path = find(dir, name);
+    let idx = read_idx(&path, magic)?;
+    let corrupt = |reason: String| Error::CorruptData {
+        path: path.clone(),
+        reason,
+    };
+    if idx.dims != dims {
+        return Err(corrupt(match dims {
+            [count] => format!("holds {:?} labels, expected {count}", idx.dims),
+            _ => format!("holds images of shape {:?}, expected {dims:?}", idx.dims),
+        }));
+    }
+    if magic == LABELS_MAGIC {
+        if let Some(bad) = idx.data.iter().find(|&&l| l > 9) {
+            return Err(corrupt(format!("holds label {bad}, labels must be digits 0-9")));
+        }
+    }
+    Ok(Checked { name, magic, idx })
+}
+
+/// Hands the checked files to the `mnist` crate: written decompressed into a staging folder of
+/// their own (removed afterwards), parsed there, any panic turned into an error naming `dir`.
+fn parse_with_mnist_crate(dir: &Path, files: &[Checked; 4]) -> Result<mnist::Mnist> {
+    static STAGINGS: AtomicU64 = AtomicU64::new(0);
+    let n = STAGINGS.fetch_add(1, Ordering::Relaxed);
+    let staging = std::env::temp_dir().join(format!("genlab-mnist-{}-{n}", std::process::id()));
+    let result = stage_and_parse(dir, &staging, files);
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+fn stage_and_parse(dir: &Path, staging: &Path, files: &[Checked; 4]) -> Result<mnist::Mnist> {
+    std::fs::create_dir_all(staging).map_err(|e| Error::io("creating", staging, e))?;
+    for file in files {
+        let path = staging.join(file.name);
+        let mut bytes = Vec::with_capacity(4 + 4 * file.idx.dims.len() + file.idx.data.len());
+        bytes.extend(file.magic.to_be_bytes());
+        for &d in &file.idx.dims {
+            bytes.extend((d as u32).to_be_bytes());
+        }
+        bytes.extend(&file.idx.data);
+        std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))?;
+    }
+    let base = staging.to_str().ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "the temporary folder {} is not valid UTF-8; set TMPDIR to a plain path",
+            staging.display()
+        ))
+    })?;
+    std::panic::catch_unwind(|| {
+        mnist::MnistBuilder::new()
+            .base_path(base)
+            .training_images_filename(files[0].name)
+            .training_labels_filename(files[1].name)
+            .test_images_filename(files[2].name)
+            .test_labels_filename(files[3].name)
+            .training_set_length(60_000)
+            .test_set_length(10_000)
+            .finalize()
+    })
+    .map_err(|panic| Error::CorruptData {
+        path: dir.to_path_buf(),
+        reason: format!(
+            "the mnist crate could not parse it ({})",
+            panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message")
+        ),
+    })
 }
 
 fn find(dir: &Path, stem: &str) -> PathBuf {
@@ -164,31 +267,4 @@ fn find(dir: &Path, stem: &str) -> PathBuf {
     } else {
         gz
     }
-}
-
-fn read_split(dir: &Path, prefix: &str, count: usize) -> Result<Split> {
-    let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte"));
-    let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte"));
-    let images = read_idx(&images_path, IMAGES_MAGIC)?;
-    let labels = read_idx(&labels_path, LABELS_MAGIC)?;
-    let corrupt = |path: &Path, reason: String| Error::CorruptData {
-        path: path.to_path_buf(),
-        reason,
-    };
-    if images.dims != [count, 28, 28] {
-        return Err(corrupt(
-            &images_path,
-            format!("holds images of shape {:?}, expected [{count}, 28, 28]", images.dims),
-        ));
-    }
-    if labels.dims != [count] {
-        return Err(corrupt(&labels_path, format!("holds {:?} labels, expected {count}", labels.dims)));
-    }
-    if let Some(bad) = labels.data.iter().find(|&&l| l > 9) {
-        return Err(corrupt(&labels_path, format!("holds label {bad}, labels must be digits 0-9")));
-    }
-    Ok(Split {
-        images: images.data,
-        labels: labels.data,
-    })
 }

@@ -12,6 +12,7 @@ use crate::loss::bce_with_logits;
 use crate::models::{build_autoencoder, AutoencoderNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
+use crate::summary::Summary;
 use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -242,6 +243,11 @@ impl AutoencoderCore {
         Ok((sum / split.len().max(1) as f64) as f32)
     }
 
+    /// The summary of the network this trainer holds.
+    fn summary(&self) -> Summary {
+        crate::summaries::of_autoencoder(&self.net.net, &self.dev)
+    }
+
     /// Reconstructions (in `[0, 1]`) of images given in `[0, 1]`, 784 values each.
     ///
     /// Keras equivalent: `autoencoder.predict(images)`.
@@ -287,6 +293,10 @@ engine! {
         fn reconstruct(images: &[f32]) -> Result<Vec<f32>>;
         /// Writes the checkpoint into the run directory (nothing without one).
         fn save_checkpoint() -> Result<()>;
+        /// Keras' table of the autoencoder this trainer holds.
+        ///
+        /// Keras equivalent: `autoencoder.summary()`.
+        fn summary() -> Summary;
     }
 }
 

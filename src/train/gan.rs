@@ -14,6 +14,8 @@ use crate::loss::bce_with_logits;
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
+use crate::summaries;
+use crate::summary::GanSummaries;
 use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
@@ -303,6 +305,18 @@ impl GanCore {
         Ok(self.generator.net.try_forward(z)?.as_vec())
     }
 
+    /// The summaries of the generator, discriminator and combined model this GAN holds.
+    fn summary(&self) -> GanSummaries {
+        let generator = summaries::of_generator(&self.generator.net, &self.dev);
+        let discriminator = summaries::of_discriminator(&self.discriminator.net, &self.dev);
+        let gan = summaries::of_gan(&generator, &discriminator);
+        GanSummaries {
+            generator,
+            discriminator,
+            gan,
+        }
+    }
+
     /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
     pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         let x = image_batch(&self.dev, images)?;
@@ -354,6 +368,13 @@ engine! {
         fn discriminate(images: &[f32]) -> Result<Vec<f32>>;
         /// The generator's images (in `[-1, 1]`) for given noise vectors (100 values each).
         fn generate_from(noise: &[f32]) -> Result<Vec<f32>>;
+        /// Keras' tables of the three models this GAN holds: the generator, the discriminator and
+        /// the combined model (generator, then the frozen discriminator: its parameters count as
+        /// non-trainable there); printed, one after another, each also by itself
+        /// (`gan.summary().generator`).
+        ///
+        /// Keras equivalent: `generator.summary()`, `discriminator.summary()`, `gan.summary()`.
+        fn summary() -> GanSummaries;
     }
 }
 
