@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use dfdx::prelude::*;
 use rand::seq::SliceRandom;
 use rand::Rng;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -221,13 +222,18 @@ fn stage_and_parse(dir: &Path, staging: &Path, files: &[Checked; 4]) -> Result<m
     std::fs::create_dir_all(staging).map_err(|e| Error::io("creating", staging, e))?;
     for file in files {
         let path = staging.join(file.name);
-        let mut bytes = Vec::with_capacity(4 + 4 * file.idx.dims.len() + file.idx.data.len());
-        bytes.extend(file.magic.to_be_bytes());
+        // The header again, then the checked payload as it is (no second copy of 47 MB).
+        let mut header = file.magic.to_be_bytes().to_vec();
         for &d in &file.idx.dims {
-            bytes.extend((d as u32).to_be_bytes());
+            header.extend((d as u32).to_be_bytes());
         }
-        bytes.extend(&file.idx.data);
-        std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))?;
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            out.write_all(&header)?;
+            out.write_all(&file.idx.data)?;
+            out.flush()
+        };
+        write().map_err(|e| Error::io("writing", &path, e))?;
     }
     let base = staging.to_str().ok_or_else(|| {
         Error::InvalidArgument(format!(
