@@ -28,12 +28,44 @@ pub enum Error {
         reason: String,
     },
     /// A checkpoint could not be read or does not fit the model.
-    #[error("checkpoint {path} cannot be used: {reason}. Start a fresh run, or point at the directory of a run of the same model")]
+    #[error("checkpoint {path} cannot be used: {reason}. Point at the directory of a run of the same model (or start that run over)")]
     Checkpoint {
         /// The checkpoint path.
         path: PathBuf,
         /// Why it cannot be used.
         reason: String,
+    },
+    /// The judge's saved classifier is damaged.
+    #[error("the digit classifier {path} cannot be used: {reason}. Delete it; it is trained again (about 5 minutes) on next use, or now with `genlab classifier`")]
+    Classifier {
+        /// The classifier's file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// Training produced a loss or weights that are not finite numbers.
+    #[error("training diverged: {what}. {kept} Try again with another seed, a larger batch or a lower learning rate")]
+    Diverged {
+        /// What went non-finite, and when.
+        what: String,
+        /// What happened to the last good state (e.g. which checkpoint was kept).
+        kept: String,
+    },
+    /// A new run was aimed at a directory that already holds one.
+    #[error("{dir} already holds a run ({what}). Continue it with `--resume {dir}` (`resume(..)` in the crate), start it over with `--force` (`start_over(..)`), or choose another directory")]
+    RunExists {
+        /// The run directory.
+        dir: PathBuf,
+        /// What is there, e.g. "a GAN checkpoint".
+        what: String,
+    },
+    /// Another process is writing into the directory.
+    #[error("{dir} is in use by another genlab process (pid {pid}). Wait for it to finish or stop it, or choose another directory")]
+    InUse {
+        /// The directory.
+        dir: PathBuf,
+        /// The process holding it, as its lock file says.
+        pid: String,
     },
     /// An argument is outside what the operation accepts.
     #[error("invalid argument: {0}")]
@@ -42,7 +74,7 @@ pub enum Error {
     #[error("figure error: {0}")]
     Figure(String),
     /// A file system operation failed.
-    #[error("{action} {path}: {source}. Check that the path exists and is writable")]
+    #[error("{action} {path}: {source}. {}", io_hint(action))]
     Io {
         /// What was being done ("writing", "reading", ...).
         action: &'static str,
@@ -55,6 +87,15 @@ pub enum Error {
     /// A tensor operation failed inside dfdx.
     #[error("tensor operation failed: {0}")]
     Tensor(String),
+}
+
+/// What to check after an I/O error, by what was being done.
+fn io_hint(action: &str) -> &'static str {
+    if action.starts_with("reading") || action.starts_with("opening") {
+        "Check that the path exists and is readable"
+    } else {
+        "Check that the path is writable and the disk has room"
+    }
 }
 
 /// Shorthand for `std::result::Result<T, genlab::Error>`.

@@ -19,6 +19,10 @@ pub const CLASSIFIER_FILE: &str = "classifier.safetensors";
 /// the same generator agree wherever they are computed.
 pub const JUDGE_NOISE_SEED: u64 = 12345;
 
+/// The most samples one score judges: the size of the test set its real reference digits come
+/// from.
+pub const MAX_SAMPLES: usize = 10_000;
+
 /// The real digits samples are compared with: the first `n` test images, in `[0, 1]`.
 pub fn reference_digits(mnist: &Mnist, n: usize) -> Vec<f32> {
     let indices: Vec<usize> = (0..n.min(mnist.test.len())).collect();
@@ -81,13 +85,17 @@ impl DigitClassifier {
 
     /// Loads weights saved by [`DigitClassifier::save`].
     pub fn load(path: &Path) -> Result<DigitClassifier> {
-        let store = TensorStore::load(path)?;
-        let dev = Cpu::default();
-        let mut net = build_classifier(&dev);
-        store.take_module("classifier", &mut net).map_err(|reason| Error::Checkpoint {
+        let damaged = |reason: String| Error::Classifier {
             path: path.to_path_buf(),
             reason,
+        };
+        let store = TensorStore::load(path).map_err(|e| match e {
+            Error::Checkpoint { reason, .. } => damaged(reason),
+            other => other,
         })?;
+        let dev = Cpu::default();
+        let mut net = build_classifier(&dev);
+        store.take_module("classifier", &mut net).map_err(damaged)?;
         Ok(DigitClassifier { dev, net })
     }
 
@@ -118,7 +126,15 @@ impl DigitClassifier {
 
     /// Scores `samples` (images in `[-1, 1]`, as the generator makes them) against `reference`
     /// real images (in `[0, 1]`).
+    ///
+    /// Needs 2 to [`MAX_SAMPLES`] samples (the Frechet distance compares spreads).
     pub fn score(&self, samples: &[f32], reference: &[f32]) -> Result<SampleScore> {
+        let count = samples.len() / PIXELS;
+        if !(2..=MAX_SAMPLES).contains(&count) || reference.len() < 2 * PIXELS {
+            return Err(Error::InvalidArgument(format!(
+                "scoring needs 2 to {MAX_SAMPLES} samples (and at least 2 reference digits), got {count}"
+            )));
+        }
         let unit: Vec<f32> = samples.iter().map(|v| 0.5 * v + 0.5).collect();
         let (probs, feats) = self.probabilities_and_features(&unit)?;
         let (_, real_feats) = self.probabilities_and_features(reference)?;

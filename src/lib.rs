@@ -25,6 +25,7 @@ mod error;
 pub mod figures;
 pub mod judge;
 pub mod layers;
+mod lock;
 mod memory;
 pub mod models;
 mod ops;

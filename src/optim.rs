@@ -31,6 +31,22 @@ impl Default for AdamConfig {
     }
 }
 
+impl AdamConfig {
+    /// Checks that the hyperparameters can train: a finite positive learning rate and epsilon,
+    /// betas in `[0, 1)`.
+    pub fn check(&self) -> Result<()> {
+        let positive = |v: f32| v.is_finite() && v > 0.0;
+        let beta = |v: f32| (0.0..1.0).contains(&v);
+        if positive(self.learning_rate) && positive(self.epsilon) && beta(self.beta_1) && beta(self.beta_2) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "Adam needs a finite positive learning rate and epsilon and betas in [0, 1), got {self:?}"
+            )))
+        }
+    }
+}
+
 /// Adam with Keras' update rule and state that checkpoints can hold.
 ///
 /// Keras folds the bias correction into the step size,
@@ -101,17 +117,6 @@ impl Adam {
             index += 1;
             Ok(())
         })?;
-        Ok(())
-    }
-
-    /// Checks that saved state fits a model with these trainable tensor sizes.
-    pub fn check_fits(&self, sizes: &[usize]) -> Result<()> {
-        let mine: Vec<usize> = self.m.iter().map(Vec::len).collect();
-        if !self.m.is_empty() && mine != sizes {
-            return Err(Error::InvalidArgument(format!(
-                "optimizer state holds tensors of sizes {mine:?}, the model has {sizes:?}"
-            )));
-        }
         Ok(())
     }
 }

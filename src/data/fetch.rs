@@ -1,6 +1,7 @@
 //! Checksummed download of MNIST from public mirrors (or a local directory acting as one).
 
 use crate::error::{Error, Result};
+use crate::lock::{remove_leftovers, DirLock};
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,9 @@ pub const MNIST_FILES: [MnistFile; 4] = [
         md5: "ec29112dd5afa0611ce80d1b7f02629c",
     },
 ];
+
+/// The lock file a fetch holds in the data directory.
+pub const FETCH_LOCK_FILE: &str = ".genlab-fetch.lock";
 
 /// Public mirrors tried in order (the same ones torchvision uses).
 pub const PUBLIC_MIRRORS: [&str; 2] = [
@@ -75,26 +79,98 @@ impl Mirror {
 
     fn get(&self, file: &str) -> std::result::Result<Vec<u8>, String> {
         match self {
-            Mirror::Dir(dir) => std::fs::read(dir.join(file)).map_err(|e| format!("{}: {e}", dir.join(file).display())),
+            Mirror::Dir(dir) => read_bounded(&dir.join(file)),
             Mirror::Url(prefix) => download(&format!("{prefix}{file}")),
         }
     }
 }
 
-/// The body of `url` (at most 64 MiB).
+/// The most bytes taken from a mirror for one file (the largest MNIST file is 9.9 MB).
+pub const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
+
+/// Environment variable: seconds a download may go without receiving data before it is given up
+/// (default [`DEFAULT_IDLE_TIMEOUT_S`]). A slow mirror is fine as long as data keeps coming.
+pub const IDLE_TIMEOUT_ENV: &str = "GENLAB_DOWNLOAD_IDLE_TIMEOUT";
+
+/// Default idle timeout of a download, in seconds.
+pub const DEFAULT_IDLE_TIMEOUT_S: u64 = 60;
+
+/// A local mirror's file, at most [`MAX_DOWNLOAD_BYTES`] of it (a device such as `/dev/zero`
+/// is refused).
+fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let named = |e: std::io::Error| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(named)?;
+    if !file.metadata().map_err(named)?.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_DOWNLOAD_BYTES + 1).read_to_end(&mut bytes).map_err(named)?;
+    if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
+        return Err(format!("{}: larger than {MAX_DOWNLOAD_BYTES} bytes", path.display()));
+    }
+    Ok(bytes)
+}
+
+/// The idle timeout of downloads: [`IDLE_TIMEOUT_ENV`] seconds, else [`DEFAULT_IDLE_TIMEOUT_S`].
+pub fn idle_timeout() -> std::time::Duration {
+    std::env::var(IDLE_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .map_or(
+            std::time::Duration::from_secs(DEFAULT_IDLE_TIMEOUT_S),
+            std::time::Duration::from_secs_f64,
+        )
+}
+
+/// The body of `url` (at most [`MAX_DOWNLOAD_BYTES`]): no deadline for the whole file, but an
+/// idle timeout on every read; a progress line on standard error about once a second.
 #[cfg(feature = "download")]
 fn download(url: &str) -> std::result::Result<Vec<u8>, String> {
     use std::io::Read;
-    let response = ureq::get(url)
-        .timeout(std::time::Duration::from_secs(60))
-        .call()
-        .map_err(|e| format!("{url}: {e}"))?;
-    let mut body = Vec::new();
-    response
-        .into_reader()
-        .take(64 << 20)
-        .read_to_end(&mut body)
-        .map_err(|e| format!("{url}: {e}"))?;
+    use std::time::{Duration, Instant};
+    let idle = idle_timeout();
+    let agent = ureq::AgentBuilder::new().timeout_connect(idle).timeout_read(idle).build();
+    let response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let total: Option<u64> = response.header("Content-Length").and_then(|v| v.parse().ok());
+    if total.is_some_and(|n| n > MAX_DOWNLOAD_BYTES) {
+        return Err(format!("{url}: announces more than {MAX_DOWNLOAD_BYTES} bytes"));
+    }
+    let mut reader = response.into_reader().take(MAX_DOWNLOAD_BYTES + 1);
+    let (mut body, mut chunk) = (Vec::new(), vec![0u8; 64 << 10]);
+    let (started, mut shown) = (Instant::now(), Instant::now());
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {
+                return Err(format!(
+                    "{url}: no data for {:.0} s after {} bytes (set {IDLE_TIMEOUT_ENV} to wait longer)",
+                    idle.as_secs_f64(),
+                    body.len()
+                ))
+            }
+            Err(e) => return Err(format!("{url}: {e} after {} bytes", body.len())),
+        };
+        body.extend_from_slice(&chunk[..n]);
+        if shown.elapsed() >= Duration::from_secs(1) {
+            shown = Instant::now();
+            let of = total.map_or(String::new(), |t| format!(" of {:.1} MB", t as f64 / 1e6));
+            eprintln!("  downloading {url}: {:.1} MB{of}", body.len() as f64 / 1e6);
+        }
+    }
+    if body.len() as u64 > MAX_DOWNLOAD_BYTES {
+        return Err(format!("{url}: larger than {MAX_DOWNLOAD_BYTES} bytes"));
+    }
+    if started.elapsed() >= Duration::from_secs(1) {
+        eprintln!(
+            "  downloaded {url}: {:.1} MB in {:.0} s",
+            body.len() as f64 / 1e6,
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(body)
 }
 
@@ -119,11 +195,13 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 ///
 /// Keras equivalent: the download inside `keras.datasets.mnist.load_data()`.
 pub fn fetch_mnist(dir: &Path, mirrors: &[Mirror]) -> Result<Vec<&'static str>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    // One fetch at a time per directory; then the leftovers of killed fetches can go.
+    let _lock = DirLock::acquire(dir, FETCH_LOCK_FILE)?;
     let mut fetched = Vec::new();
     for file in MNIST_FILES {
+        remove_leftovers(dir, file.name, ".part");
         let target = dir.join(file.name);
-        if let Ok(existing) = std::fs::read(&target) {
+        if let Ok(existing) = read_bounded(&target) {
             if md5_hex(&existing) == file.md5 {
                 continue;
             }
@@ -134,8 +212,13 @@ pub fn fetch_mnist(dir: &Path, mirrors: &[Mirror]) -> Result<Vec<&'static str>> 
             match mirror.get(file.name) {
                 Ok(bytes) if md5_hex(&bytes) == file.md5 => {
                     let tmp = dir.join(format!(".{}.{}.part", file.name, std::process::id()));
-                    std::fs::write(&tmp, &bytes).map_err(|e| Error::io("writing", &tmp, e))?;
-                    std::fs::rename(&tmp, &target).map_err(|e| Error::io("moving into place", &target, e))?;
+                    let placed = std::fs::write(&tmp, &bytes)
+                        .map_err(|e| Error::io("writing", &tmp, e))
+                        .and_then(|()| std::fs::rename(&tmp, &target).map_err(|e| Error::io("moving into place", &target, e)));
+                    if let Err(e) = placed {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(e);
+                    }
                     done = true;
                     break;
                 }

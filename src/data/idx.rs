@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use flate2::read::GzDecoder;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// IDX magic number of an unsigned-byte 3-D array (images).
@@ -19,25 +19,35 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
+/// The most data bytes an IDX file may announce: 256 MiB (MNIST's largest file holds 47 MB).
+pub const MAX_IDX_BYTES: usize = 256 << 20;
+
 /// Reads an IDX file, transparently gunzipping it when it starts with the gzip magic.
 ///
 /// Checks the magic number against `expected_magic`, and that the payload holds exactly the
-/// number of bytes the header announces. Errors name the file and what is wrong with it.
+/// number of bytes the header announces (at most [`MAX_IDX_BYTES`]). The header is read first,
+/// and no more than the payload it announces is ever read or decompressed, so a small file
+/// cannot expand without bound. Errors name the file and what is wrong with it.
 pub fn read_idx(path: &Path, expected_magic: u32) -> Result<IdxArray> {
-    let raw = std::fs::read(path).map_err(|e| match e.kind() {
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::MissingData { path: path.to_path_buf() },
         _ => Error::io("reading", path, e),
     })?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 5);
-        GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| corrupt(path, format!("gzip stream is damaged ({e})")))?;
-        out
+    let is_file = file.metadata().map_err(|e| Error::io("reading", path, e))?.is_file();
+    if !is_file {
+        return Err(corrupt(path, "it is not a regular file (a device or a folder?)".into()));
+    }
+    let mut reader = BufReader::new(file);
+    let gzipped = reader
+        .fill_buf()
+        .map_err(|e| Error::io("reading", path, e))?
+        .starts_with(&[0x1f, 0x8b]);
+    let result = if gzipped {
+        read_idx_from(GzDecoder::new(reader), expected_magic)
     } else {
-        raw
+        read_idx_from(reader, expected_magic)
     };
-    parse_idx(&bytes, expected_magic).map_err(|reason| corrupt(path, reason))
+    result.map_err(|reason| corrupt(path, if gzipped { format!("{reason} (gzip stream)") } else { reason }))
 }
 
 fn corrupt(path: &Path, reason: String) -> Error {
@@ -49,29 +59,62 @@ fn corrupt(path: &Path, reason: String) -> Error {
 
 /// Parses IDX bytes; the error is the reason the bytes are not a valid file.
 pub fn parse_idx(bytes: &[u8], expected_magic: u32) -> std::result::Result<IdxArray, String> {
-    if bytes.len() < 4 {
-        return Err(format!("only {} bytes, too short for an IDX header", bytes.len()));
+    read_idx_from(bytes, expected_magic)
+}
+
+/// Reads one IDX array from a stream: the header, then exactly the payload it announces (one
+/// byte more is asked for, to find a payload that is too long). Sizes are checked before any
+/// allocation; the buffer grows with what the stream actually delivers, not with what the
+/// header claims.
+pub fn read_idx_from(mut stream: impl Read, expected_magic: u32) -> std::result::Result<IdxArray, String> {
+    let mut word = [0u8; 4];
+    let got = read_up_to(&mut stream, &mut word)?;
+    if got < 4 {
+        return Err(format!("only {got} bytes, too short for an IDX header"));
     }
-    let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-    let magic = word(0);
+    let magic = u32::from_be_bytes(word);
     if magic != expected_magic {
         return Err(format!("magic number is {magic:#010x}, expected {expected_magic:#010x}"));
     }
     let rank = (magic & 0xff) as usize;
     let header = 4 + 4 * rank;
-    if bytes.len() < header {
-        return Err(format!("header is cut short ({} of {header} bytes)", bytes.len()));
+    let mut dims = Vec::with_capacity(rank);
+    for d in 0..rank {
+        let got = read_up_to(&mut stream, &mut word)?;
+        if got < 4 {
+            return Err(format!("header is cut short ({} of {header} bytes)", 4 + 4 * d + got));
+        }
+        dims.push(u32::from_be_bytes(word) as usize);
     }
-    let dims: Vec<usize> = (0..rank).map(|d| word(4 + 4 * d) as usize).collect();
-    let expected = dims.iter().product::<usize>();
-    let payload = bytes.len() - header;
-    if payload != expected {
-        return Err(format!("holds {payload} data bytes, the header {dims:?} announces {expected}"));
+    let expected = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_IDX_BYTES)
+        .ok_or_else(|| format!("the header {dims:?} announces more than {MAX_IDX_BYTES} data bytes, the most genlab reads"))?;
+    let mut data = Vec::new();
+    stream
+        .take(expected as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| format!("it cannot be read to its end ({e})"))?;
+    match data.len().cmp(&expected) {
+        std::cmp::Ordering::Equal => Ok(IdxArray { dims, data }),
+        std::cmp::Ordering::Less => Err(format!("holds {} data bytes, the header {dims:?} announces {expected}", data.len())),
+        std::cmp::Ordering::Greater => Err(format!("holds more data bytes than the {expected} the header {dims:?} announces")),
     }
-    Ok(IdxArray {
-        dims,
-        data: bytes[header..].to_vec(),
-    })
+}
+
+/// Fills `buf` as far as the stream goes; returns how many bytes it got.
+fn read_up_to(stream: &mut impl Read, buf: &mut [u8]) -> std::result::Result<usize, String> {
+    let mut got = 0;
+    while got < buf.len() {
+        match stream.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("its header cannot be read ({e})")),
+        }
+    }
+    Ok(got)
 }
 
 #[cfg(test)]
@@ -109,5 +152,25 @@ mod tests {
         assert!(parse_idx(&IMAGES_MAGIC.to_be_bytes(), IMAGES_MAGIC)
             .unwrap_err()
             .contains("cut short"));
+    }
+
+    #[test]
+    fn refuses_headers_whose_size_overflows_or_exceeds_the_limit() {
+        // 2^32-1 cubed wraps to a small number in unchecked arithmetic.
+        let err = parse_idx(&idx(IMAGES_MAGIC, &[u32::MAX, u32::MAX, u32::MAX], &[]), IMAGES_MAGIC).unwrap_err();
+        assert!(err.contains("more than"), "{err}");
+        let err = parse_idx(&idx(IMAGES_MAGIC, &[1 << 16, 1 << 16, 1], &[]), IMAGES_MAGIC).unwrap_err();
+        assert!(err.contains(&MAX_IDX_BYTES.to_string()), "{err}");
+        let err = parse_idx(&idx(IMAGES_MAGIC, &[0, 28, 28], &[]), IMAGES_MAGIC).unwrap();
+        assert_eq!(err.dims, vec![0, 28, 28]);
+    }
+
+    #[test]
+    fn reads_no_more_than_the_header_announces() {
+        // An endless stream behind a 2-byte header: the reader stops after 3 bytes.
+        let header = idx(LABELS_MAGIC, &[2], &[]);
+        let endless = std::io::Read::chain(&header[..], std::io::repeat(7));
+        let err = read_idx_from(endless, LABELS_MAGIC).unwrap_err();
+        assert!(err.contains("more data bytes"), "{err}");
     }
 }

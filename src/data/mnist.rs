@@ -40,12 +40,19 @@ pub fn add_noise(pixels: &mut [f32], factor: f32, rng: &mut impl Rng) {
     }
 }
 
-/// The data directory: `$GENLAB_DATA` if set, else `data/mnist` in the genlab checkout.
+/// The data directory, chosen when called: `$GENLAB_DATA` if set; else the nearest `data/mnist`
+/// folder in the current directory or one of its parents (the checkout's, from anywhere inside
+/// it: the notebooks' folder, the repository root); else `data/mnist` under the current
+/// directory. Messages that involve it name the path.
 pub fn data_dir() -> PathBuf {
-    match std::env::var_os(DATA_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("mnist"),
+    if let Some(dir) = std::env::var_os(DATA_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
     }
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    here.ancestors()
+        .map(|a| a.join("data").join("mnist"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| here.join("data").join("mnist"))
 }
 
 /// How pixel bytes become floats.

@@ -3,8 +3,9 @@
 use super::checkpoint::{Checkpointed, TensorStore};
 use super::engine::engine;
 use super::progress::{Progress, StopFlag};
+use super::run_dir::RunDir;
 use super::step::Trained;
-use super::{on_worker_thread, Outcome};
+use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
@@ -15,6 +16,7 @@ use crate::rng::{mix, step_rng, Stream};
 use crate::summary::Summary;
 use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
+use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct AutoencoderConfig {
     /// Print a progress line every this many steps (0: silent).
     pub log_every: u64,
     /// Where checkpoints go (one per epoch and on stop); `None` keeps the run in memory only.
+    /// (Not saved in checkpoints: a run continues wherever it is resumed from.)
+    #[serde(skip)]
     pub run_dir: Option<PathBuf>,
     /// Draw a progress bar with ETA (for terminals) instead of printing lines.
     #[serde(default)]
@@ -48,6 +52,24 @@ impl AutoencoderConfig {
     /// Epochs of the lecture's training (`epochs=50`): what `genlab autoencoder` trains when no
     /// count is given.
     pub const LECTURE_EPOCHS: u64 = 50;
+
+    /// Checks the settings against what training accepts, before anything is allocated; the
+    /// error names the setting, its limits and why.
+    pub fn check(&self) -> Result<()> {
+        if !(1..=MAX_BATCH).contains(&self.batch_size) || self.train_images == Some(0) {
+            return Err(Error::InvalidArgument(format!(
+                "batch_size (--batch) must be 1 to {MAX_BATCH} (MNIST's training images) and train_images at least 1, got {} and {:?}",
+                self.batch_size, self.train_images
+            )));
+        }
+        if !(self.noise_factor.is_finite() && self.noise_factor >= 0.0) {
+            return Err(Error::InvalidArgument(format!(
+                "noise_factor must be a finite number >= 0, got {}",
+                self.noise_factor
+            )));
+        }
+        self.adam.check()
+    }
 }
 
 impl Default for AutoencoderConfig {
@@ -85,6 +107,36 @@ struct AutoencoderCounters {
     history: AutoencoderHistory,
 }
 
+impl AutoencoderCounters {
+    /// Checks that the counters agree with each other and with the run's epoch: a position
+    /// inside the epoch, the images seen so far in it, one finite pair of losses per epoch.
+    fn check(&self, per_epoch: u64, batch: usize, train_len: usize) -> std::result::Result<(), String> {
+        let h = &self.history;
+        if self.step_in_epoch >= per_epoch {
+            return Err(format!("it stands at step {} of an epoch of {per_epoch} steps", self.step_in_epoch));
+        }
+        let seen = (self.step_in_epoch as usize).saturating_mul(batch).min(train_len) as u64;
+        if self.epoch_images != seen || !self.epoch_loss_sum.is_finite() || self.epoch_loss_sum < 0.0 {
+            return Err(format!(
+                "{} steps into the epoch it counts {} images (expected {seen}) and a loss sum of {}",
+                self.step_in_epoch, self.epoch_images, self.epoch_loss_sum
+            ));
+        }
+        if h.train_loss.len() as u64 != self.epoch || h.test_loss.len() as u64 != self.epoch {
+            return Err(format!(
+                "it counts {} epochs but holds {} training and {} test losses",
+                self.epoch,
+                h.train_loss.len(),
+                h.test_loss.len()
+            ));
+        }
+        if let Some(v) = h.train_loss.iter().chain(&h.test_loss).find(|v| !v.is_finite()) {
+            return Err(format!("its loss history holds {v}"));
+        }
+        Ok(())
+    }
+}
+
 /// The state and the work of an autoencoder run; [`Autoencoder`] reaches it through [`AutoencoderEngine`].
 struct AutoencoderCore {
     config: AutoencoderConfig,
@@ -93,6 +145,7 @@ struct AutoencoderCore {
     mnist: Arc<Mnist>,
     counters: AutoencoderCounters,
     stop: StopFlag,
+    run: Option<RunDir>,
 }
 
 impl AutoencoderCore {
@@ -103,9 +156,7 @@ impl AutoencoderCore {
 
     /// A fresh autoencoder on the given data.
     fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<AutoencoderCore> {
-        if config.batch_size == 0 || config.train_images == Some(0) {
-            return Err(Error::InvalidArgument("batch_size and train_images must be at least 1".into()));
-        }
+        config.check()?;
         crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
@@ -117,12 +168,24 @@ impl AutoencoderCore {
             mnist,
             counters: AutoencoderCounters::default(),
             stop: StopFlag::new(),
+            run: None,
         })
     }
 
     /// Writes the checkpoint into the run directory (nothing without one).
     fn save_checkpoint(&self) -> Result<()> {
-        self.config.run_dir.as_deref().map_or(Ok(()), |dir| self.write_checkpoint(dir))
+        self.write_checkpoint()
+    }
+
+    /// What a divergence leaves behind, for its message.
+    fn kept(&self) -> String {
+        match &self.run {
+            Some(run) => format!(
+                "The checkpoint in {} was not overwritten: it holds the last epoch (or stop) before this.",
+                run.path.display()
+            ),
+            None => "The model in memory is no longer usable.".into(),
+        }
     }
 
     /// Training steps in one epoch.
@@ -154,6 +217,12 @@ impl AutoencoderCore {
             let global_step = self.counters.epoch * per_epoch + self.counters.step_in_epoch;
             let noisy = self.noisy(&clean, global_step);
             let loss = self.optimizer_step(image_batch(&self.dev, &noisy)?, image_batch(&self.dev, &clean)?)?;
+            let step = self.counters.step_in_epoch + 1;
+            finite_or_diverged(
+                loss,
+                || format!("the loss is {loss} at step {step} of epoch {}", self.counters.epoch + 1),
+                || self.kept(),
+            )?;
             self.counters.epoch_loss_sum += loss as f64 * indices.len() as f64;
             self.counters.epoch_images += indices.len() as u64;
             self.counters.step_in_epoch += 1;
@@ -174,16 +243,19 @@ impl AutoencoderCore {
         Ok(Outcome::Finished)
     }
 
+    /// The epoch's order of the training images it uses (the first `train_images` of them).
     fn epoch_order(&self) -> Vec<usize> {
-        self.mnist
-            .train
-            .shuffled_indices(&mut step_rng(self.config.seed, self.counters.epoch, Stream::Batch))
+        let mut order: Vec<usize> = (0..self.train_len()).collect();
+        order.shuffle(&mut step_rng(self.config.seed, self.counters.epoch, Stream::Batch));
+        order
     }
 
     /// Closes an epoch: records its losses (returned as (train, test)) and writes a checkpoint.
     fn finish_epoch(&mut self) -> Result<(f32, f32)> {
         let train = (self.counters.epoch_loss_sum / self.counters.epoch_images.max(1) as f64) as f32;
         let test = self.evaluate(&self.mnist.test)?;
+        let epoch = self.counters.epoch + 1;
+        finite_or_diverged(test, || format!("the test loss is {test} after epoch {epoch}"), || self.kept())?;
         self.counters.history.train_loss.push(train);
         self.counters.history.test_loss.push(test);
         self.counters.epoch += 1;
@@ -252,6 +324,11 @@ impl AutoencoderCore {
     ///
     /// Keras equivalent: `autoencoder.predict(images)`.
     pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
+        if images.len() / crate::data::PIXELS > MAX_IMAGES_PER_CALL {
+            return Err(Error::InvalidArgument(format!(
+                "reconstruct takes at most {MAX_IMAGES_PER_CALL} images per call"
+            )));
+        }
         let x = image_batch(&self.dev, images)?;
         Ok(self.net.net.try_forward(x)?.sigmoid().as_vec())
     }
@@ -263,9 +340,14 @@ impl Checkpointed for AutoencoderCore {
         store.put_optimizer("opt", &self.net.opt);
     }
     fn restore(&mut self, store: &TensorStore, counters: AutoencoderCounters) -> std::result::Result<(), String> {
+        let per_epoch = self.steps_per_epoch();
+        counters.check(per_epoch, self.config.batch_size, self.train_len())?;
         store.take_module("autoencoder", &mut self.net.net)?;
-        let steps = self.steps_per_epoch() * counters.epoch + counters.step_in_epoch;
-        store.take_optimizer("opt", &mut self.net.opt, steps);
+        let steps = per_epoch
+            .checked_mul(counters.epoch)
+            .and_then(|s| s.checked_add(counters.step_in_epoch))
+            .ok_or("its step count overflows")?;
+        store.take_optimizer("opt", &mut self.net.opt, steps, &self.net.net)?;
         self.counters = counters;
         Ok(())
     }
@@ -320,9 +402,18 @@ impl Autoencoder {
     ///
     /// Keras equivalent: `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
     pub fn fit(&mut self, epochs: u64) -> Result<Outcome> {
-        let per_epoch = self.steps_per_epoch();
+        let steps = self.steps_for_epochs(epochs)?;
         let done = self.engine.core().counters.step_in_epoch;
-        self.fit_steps((epochs * per_epoch).saturating_sub(done))
+        self.fit_steps(steps.saturating_sub(done))
+    }
+    /// Training steps in `epochs` epochs, or an error when that count overflows.
+    pub fn steps_for_epochs(&self, epochs: u64) -> Result<u64> {
+        epochs.checked_mul(self.steps_per_epoch()).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{epochs} epochs of {} steps are more steps than genlab can count",
+                self.steps_per_epoch()
+            ))
+        })
     }
     /// The test images at `indices` (in `[0, 1]`) and their reconstructions.
     pub fn reconstruct_test(&self, indices: &[usize]) -> Result<(Vec<f32>, Vec<f32>)> {

@@ -1,6 +1,7 @@
 //! Checkpoints: every tensor of a run (weights, BatchNorm statistics, optimiser moments) and its
 //! JSON state in one safetensors file, written atomically.
 
+use super::run_dir::{Claim, RunDir};
 use crate::error::{Error, Result};
 use crate::optim::Adam;
 use crate::walk::{each_tensor, each_tensor_mut};
@@ -25,8 +26,12 @@ pub(crate) trait Checkpointed: CheckpointKind {
     /// reason the checkpoint does not fit.
     fn restore(&mut self, store: &TensorStore, counters: Self::Counters) -> std::result::Result<(), String>;
 
-    /// Writes the checkpoint into `dir`.
-    fn write_checkpoint(&self, dir: &Path) -> Result<()> {
+    /// Writes the checkpoint into the run directory (nothing without one). Its JSON state must
+    /// read back as it was written (a NaN would become `null`), and its tensors must be finite;
+    /// otherwise nothing is written and the last good checkpoint stays.
+    fn write_checkpoint(&self) -> Result<()> {
+        let Some(run) = self.run() else { return Ok(()) };
+        run.ensure()?;
         let (config, counters) = self.parts();
         let mut store = TensorStore::default();
         self.put_tensors(&mut store);
@@ -36,20 +41,34 @@ pub(crate) trait Checkpointed: CheckpointKind {
             config,
             counters,
         };
+        let path = run.path.join(CHECKPOINT_FILE);
         store.state = serde_json::to_string(&tagged).map_err(|e| Error::Tensor(e.to_string()))?;
-        store.save(&dir.join(CHECKPOINT_FILE))
+        if let Err(e) = serde_json::from_str::<Tagged<Self::Config, Self::Counters>>(&store.state) {
+            return Err(Error::Diverged {
+                what: format!("the run's state holds a value that is not a finite number ({e})"),
+                kept: format!("The last good checkpoint {} was kept.", path.display()),
+            });
+        }
+        store.save(&path)
     }
 
-    /// Continues the run whose checkpoint is in `run_dir`.
-    fn resume(run_dir: &Path) -> Result<Self> {
-        let path = run_dir.join(CHECKPOINT_FILE);
-        let store = TensorStore::load(&path)?;
-        let tagged: Tagged<Self::Config, Self::Counters> = store.state(&path, Self::KIND, Self::WHAT)?;
-        let mut trainer = Self::fresh(tagged.config, run_dir)?;
-        trainer
-            .restore(&store, tagged.counters)
-            .map_err(|reason| Error::Checkpoint { path, reason })?;
+    /// The run in the checkpoint file `path`, holding `run` as its run directory (or none: it
+    /// then writes no checkpoints).
+    fn from_checkpoint(path: &Path, run: Option<RunDir>) -> Result<Self> {
+        let store = TensorStore::load(path)?;
+        let tagged: Tagged<Self::Config, Self::Counters> = store.state(path, Self::KIND, Self::WHAT)?;
+        let mut trainer = Self::fresh(tagged.config, run)?;
+        trainer.restore(&store, tagged.counters).map_err(|reason| Error::Checkpoint {
+            path: path.to_path_buf(),
+            reason,
+        })?;
         Ok(trainer)
+    }
+
+    /// Continues the run whose checkpoint is in `run_dir` (locked first).
+    fn resume(run_dir: &Path) -> Result<Self> {
+        let run = RunDir::claim(run_dir, Claim::Continue)?;
+        Self::from_checkpoint(&run_dir.join(CHECKPOINT_FILE), Some(run))
     }
 }
 
@@ -64,10 +83,12 @@ pub(crate) trait CheckpointKind: Sized {
     /// Where it stands: counters and history.
     type Counters: Serialize + DeserializeOwned;
 
-    /// A fresh trainer with `config`, writing its checkpoints into `run_dir`.
-    fn fresh(config: Self::Config, run_dir: &Path) -> Result<Self>;
+    /// A fresh trainer with `config`, holding `run` as its run directory.
+    fn fresh(config: Self::Config, run: Option<RunDir>) -> Result<Self>;
     /// Its settings and counters now.
     fn parts(&self) -> (&Self::Config, &Self::Counters);
+    /// The run directory it holds.
+    fn run(&self) -> Option<&RunDir>;
 }
 
 /// A checkpoint's JSON state: the trainer's config and counters beside its kind and genlab's
@@ -128,23 +149,50 @@ impl TensorStore {
         }
     }
 
-    /// Restores an optimiser's moments from `prefix.`; `step` comes from the JSON state.
-    pub fn take_optimizer(&self, prefix: &str, adam: &mut Adam, step: u64) {
-        adam.step = step;
-        adam.m.clear();
-        adam.v.clear();
-        for i in 0.. {
-            match (
-                self.tensors.get(&format!("{prefix}.m.{i}")),
-                self.tensors.get(&format!("{prefix}.v.{i}")),
-            ) {
-                (Some((_, m)), Some((_, v))) => {
-                    adam.m.push(m.clone());
-                    adam.v.push(v.clone());
-                }
-                _ => break,
+    /// Restores an optimiser's moments from `prefix.` for `model`'s trainable tensors; `step`
+    /// (updates applied) comes from the JSON state. The error says why they do not fit: moments
+    /// missing after updates, moments of a fresh optimiser, or sizes that are not the model's.
+    pub fn take_optimizer<M: TensorCollection<f32, Cpu>>(
+        &self,
+        prefix: &str,
+        adam: &mut Adam,
+        step: u64,
+        model: &M,
+    ) -> std::result::Result<(), String> {
+        let mut sizes = Vec::new();
+        each_tensor(model, |_, trainable, t| {
+            if trainable {
+                sizes.push(t.len())
             }
+        });
+        let (mut m, mut v) = (Vec::new(), Vec::new());
+        while let (Some((_, mi)), Some((_, vi))) = (
+            self.tensors.get(&format!("{prefix}.m.{}", m.len())),
+            self.tensors.get(&format!("{prefix}.v.{}", v.len())),
+        ) {
+            m.push(mi.clone());
+            v.push(vi.clone());
         }
+        let found: Vec<usize> = m.iter().map(Vec::len).collect();
+        let (v_found, extra) = (
+            v.iter().map(Vec::len).collect::<Vec<_>>(),
+            self.tensors.contains_key(&format!("{prefix}.m.{}", m.len())) || self.tensors.contains_key(&format!("{prefix}.v.{}", v.len())),
+        );
+        match (step, found.is_empty()) {
+            (0, true) => {}
+            (0, false) => return Err(format!("`{prefix}` has optimiser moments although it counts no update")),
+            (_, true) => return Err(format!("`{prefix}` counts {step} updates but holds no optimiser moments")),
+            (_, false) if found != sizes || v_found != sizes || extra => {
+                return Err(format!(
+                    "the optimiser moments of `{prefix}` have sizes {found:?} / {v_found:?}, the model's trainable tensors {sizes:?}"
+                ))
+            }
+            _ => {}
+        }
+        adam.step = step;
+        adam.m = m;
+        adam.v = v;
+        Ok(())
     }
 
     /// Parses the JSON state, first checking that it belongs to a run of `kind` (`what` names
@@ -165,7 +213,17 @@ impl TensorStore {
 
     /// Writes the store to `path` atomically: a temporary file in the same directory, synced,
     /// then renamed over the old checkpoint, so a kill at any moment leaves a whole file.
+    ///
+    /// A tensor holding NaN or infinity is refused ([`Error::Diverged`]) and the file on disk is
+    /// left as it was: a diverged run never replaces its last good checkpoint. The tensors'
+    /// checksum goes into the metadata, so [`TensorStore::load`] notices a damaged file.
     pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some((name, value)) = self.first_non_finite() {
+            return Err(Error::Diverged {
+                what: format!("tensor `{name}` holds {value}"),
+                kept: format!("The last good checkpoint {} was kept.", path.display()),
+            });
+        }
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
@@ -182,7 +240,10 @@ impl TensorStore {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let meta = HashMap::from([("genlab_state".to_string(), self.state.clone())]);
+        let meta = HashMap::from([
+            (STATE_KEY.to_string(), self.state.clone()),
+            (CHECKSUM_KEY.to_string(), self.checksum()),
+        ]);
         let buffer = ::safetensors::tensor::serialize(views, &Some(meta)).map_err(|e| Error::Tensor(format!("{e:?}")))?;
         let tmp = tmp_path(path);
         let write = || -> std::io::Result<()> {
@@ -197,18 +258,20 @@ impl TensorStore {
         })
     }
 
-    /// Reads a store written by [`TensorStore::save`].
+    /// Reads a store written by [`TensorStore::save`], checking every tensor against the
+    /// checksum saved with them (files from before checksums load with a warning) and refusing
+    /// values that are not finite. Reads at most [`MAX_CHECKPOINT_BYTES`].
     pub fn load(path: &Path) -> Result<TensorStore> {
         let bad = |reason: String| Error::Checkpoint {
             path: path.to_path_buf(),
             reason,
         };
-        let buffer = std::fs::read(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+        let buffer = read_checkpoint_bytes(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
         let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| bad(format!("not a safetensors file ({e:?})")))?;
+        let metadata = metadata.metadata().clone().unwrap_or_default();
         let state = metadata
-            .metadata()
-            .as_ref()
-            .and_then(|m| m.get("genlab_state").cloned())
+            .get(STATE_KEY)
+            .cloned()
             .ok_or_else(|| bad("it has no genlab state; it was not written by genlab".into()))?;
         let st = SafeTensors::deserialize(&buffer).map_err(|e| bad(format!("damaged ({e:?})")))?;
         let mut tensors = BTreeMap::new();
@@ -223,8 +286,73 @@ impl TensorStore {
                 .collect();
             tensors.insert(name, (view.shape().to_vec(), values));
         }
-        Ok(TensorStore { tensors, state })
+        let store = TensorStore { tensors, state };
+        match metadata.get(CHECKSUM_KEY) {
+            Some(sum) if *sum == store.checksum() => {}
+            Some(_) => {
+                return Err(bad(
+                    "its contents do not match the checksum saved with them (the file was damaged after it was written)".into(),
+                ))
+            }
+            None => eprintln!(
+                "warning: {} has no checksum (written by an older genlab); its tensors cannot be verified",
+                path.display()
+            ),
+        }
+        if let Some((name, value)) = store.first_non_finite() {
+            return Err(bad(format!("tensor `{name}` holds {value}")));
+        }
+        Ok(store)
     }
+
+    /// MD5 over the JSON state and every tensor's name, shape and values, in name order (hex).
+    fn checksum(&self) -> String {
+        use md5::{Digest, Md5};
+        let mut hash = Md5::new();
+        hash.update((self.state.len() as u64).to_le_bytes());
+        hash.update(self.state.as_bytes());
+        for (name, (shape, values)) in &self.tensors {
+            hash.update((name.len() as u64).to_le_bytes());
+            hash.update(name.as_bytes());
+            for &d in shape {
+                hash.update((d as u64).to_le_bytes());
+            }
+            for v in values {
+                hash.update(v.to_le_bytes());
+            }
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The first tensor value that is NaN or infinite, with its tensor's name.
+    fn first_non_finite(&self) -> Option<(&str, f32)> {
+        self.tensors
+            .iter()
+            .find_map(|(name, (_, values))| values.iter().find(|v| !v.is_finite()).map(|&v| (name.as_str(), v)))
+    }
+}
+
+/// The largest checkpoint genlab reads: 1 GiB (the lecture's GAN checkpoint is about 17 MB).
+pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
+
+/// Metadata key of a checkpoint's JSON state.
+const STATE_KEY: &str = "genlab_state";
+/// Metadata key of the tensors' checksum.
+const CHECKSUM_KEY: &str = "genlab_checksum";
+
+/// A regular file's bytes, at most [`MAX_CHECKPOINT_BYTES`].
+fn read_checkpoint_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut buffer = Vec::new();
+    file.take(MAX_CHECKPOINT_BYTES + 1).read_to_end(&mut buffer)?;
+    if buffer.len() as u64 > MAX_CHECKPOINT_BYTES {
+        return Err(std::io::Error::other(format!("larger than {MAX_CHECKPOINT_BYTES} bytes")));
+    }
+    Ok(buffer)
 }
 
 fn tmp_path(path: &Path) -> PathBuf {

@@ -37,14 +37,29 @@ macro_rules! engine {
             const WHAT: &'static str = $what;
             type Config = $config;
             type Counters = $counters;
-            fn fresh(config: $config, run_dir: &std::path::Path) -> $crate::Result<$core> {
-                <$core>::new($config {
-                    run_dir: Some(run_dir.to_path_buf()),
+            fn fresh(config: $config, run: Option<$crate::train::run_dir::RunDir>) -> $crate::Result<$core> {
+                let mut core = <$core>::new($config {
+                    run_dir: run.as_ref().map(|r| r.path.clone()),
                     ..config
-                })
+                })?;
+                core.run = run;
+                Ok(core)
             }
             fn parts(&self) -> (&$config, &$counters) {
                 (&self.config, &self.counters)
+            }
+            fn run(&self) -> Option<&$crate::train::run_dir::RunDir> {
+                self.run.as_ref()
+            }
+        }
+
+        impl $core {
+            /// `core` holding its configured run directory, taken `how`.
+            fn claimed(mut core: $core, how: $crate::train::run_dir::Claim) -> $crate::Result<$core> {
+                if let Some(dir) = &core.config.run_dir {
+                    core.run = Some($crate::train::run_dir::RunDir::claim(dir, how)?);
+                }
+                Ok(core)
             }
         }
 
@@ -52,6 +67,12 @@ macro_rules! engine {
             type Config = $config;
             fn start(config: $config) -> $crate::Result<$public> {
                 <$public>::new(config)
+            }
+            fn start_over(config: $config) -> $crate::Result<$public> {
+                <$public>::start_over(config)
+            }
+            fn load_checkpoint(path: &std::path::Path) -> $crate::Result<$public> {
+                <$public>::load_checkpoint(path)
             }
             fn resume(run_dir: &std::path::Path) -> $crate::Result<$public> {
                 <$public>::resume(run_dir)
@@ -85,19 +106,38 @@ macro_rules! engine {
 
         impl $public {
             /// A fresh model on MNIST from the data directory; weights drawn from `config.seed`.
+            ///
+            /// With a `run_dir`, the directory is locked against other processes, and one that
+            /// already holds a run's checkpoint is refused ([`Error::RunExists`](crate::Error::RunExists)):
+            /// continue it with `resume`, or replace it with `start_over`.
             pub fn new(config: $config) -> $crate::Result<$public> {
-                Ok(Self { engine: Box::new(<$core>::new(config)?) })
+                Self::with_data(config, $crate::data::Mnist::load()?)
             }
-            /// A fresh model on the given data.
+            /// A fresh model on the given data (a `run_dir` is taken as by `new`).
             pub fn with_data(config: $config, mnist: std::sync::Arc<$crate::data::Mnist>) -> $crate::Result<$public> {
-                Ok(Self { engine: Box::new(<$core>::with_data(config, mnist)?) })
+                let core = <$core>::claimed(<$core>::with_data(config, mnist)?, $crate::train::run_dir::Claim::Fresh)?;
+                Ok(Self { engine: Box::new(core) })
+            }
+            /// A fresh model like `new`, replacing the run in `config.run_dir` if there is one: its
+            /// checkpoint is removed once the new model is built (the notebooks' restart cells).
+            pub fn start_over(config: $config) -> $crate::Result<$public> {
+                let core = <$core>::with_data(config, $crate::data::Mnist::load()?)?;
+                let core = <$core>::claimed(core, $crate::train::run_dir::Claim::StartOver)?;
+                Ok(Self { engine: Box::new(core) })
             }
             /// Continues the run whose checkpoint is in `run_dir` (written by a run with that
             /// `run_dir`): weights, BatchNorm statistics, optimiser moments, counters and history,
-            /// mid-epoch if it stopped there.
+            /// mid-epoch if it stopped there. The directory is locked against other processes.
             pub fn resume(run_dir: impl AsRef<std::path::Path>) -> $crate::Result<$public> {
                 use $crate::train::checkpoint::Checkpointed;
                 Ok(Self { engine: Box::new(<$core>::resume(run_dir.as_ref())?) })
+            }
+            /// The model in a checkpoint file, to look at (generate, score, draw): it takes no
+            /// run directory and writes no checkpoints, so a run still training there is not
+            /// disturbed.
+            pub fn load_checkpoint(path: impl AsRef<std::path::Path>) -> $crate::Result<$public> {
+                use $crate::train::checkpoint::Checkpointed;
+                Ok(Self { engine: Box::new(<$core>::from_checkpoint(path.as_ref(), None)?) })
             }
             /// The run's settings.
             pub fn config(&self) -> &$config {
@@ -111,9 +151,16 @@ macro_rules! engine {
             pub fn stop_flag(&self) -> $crate::StopFlag {
                 self.engine.core().stop.clone()
             }
-            /// Sets where checkpoints go (`None`: nowhere).
-            pub fn set_run_dir(&mut self, dir: Option<std::path::PathBuf>) {
-                self.engine.core_mut().config.run_dir = dir;
+            /// Sets where checkpoints go (`None`: nowhere); a directory is taken as by `new`.
+            pub fn set_run_dir(&mut self, dir: Option<std::path::PathBuf>) -> $crate::Result<()> {
+                let run = match &dir {
+                    Some(d) => Some($crate::train::run_dir::RunDir::claim(d, $crate::train::run_dir::Claim::Fresh)?),
+                    None => None,
+                };
+                let core = self.engine.core_mut();
+                core.config.run_dir = dir;
+                core.run = run;
+                Ok(())
             }
             /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
             pub fn set_progress_bar(&mut self, bar: bool) {

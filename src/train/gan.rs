@@ -3,12 +3,13 @@
 use super::checkpoint::{Checkpointed, TensorStore};
 use super::engine::engine;
 use super::progress::{Progress, StopFlag};
+use super::run_dir::RunDir;
 use super::step::Trained;
-use super::{on_worker_thread, Outcome};
+use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, PixelRange};
-use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED};
+use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED, MAX_SAMPLES};
 use crate::layers::{FrozenForward, Reseed};
 use crate::loss::bce_with_logits;
 use crate::models::{build_discriminator, build_generator, DiscriminatorNet, GeneratorNet, NOISE_DIM};
@@ -38,7 +39,9 @@ pub struct GanConfig {
     pub adam: AdamConfig,
     /// Print a progress line every this many iterations (0: silent).
     pub log_every: u64,
-    /// Where checkpoints go; `None` keeps the run in memory only.
+    /// Where checkpoints go; `None` keeps the run in memory only. (Not saved in checkpoints:
+    /// a run continues wherever it is resumed from.)
+    #[serde(skip)]
     pub run_dir: Option<PathBuf>,
     /// Draw a progress bar with ETA (for terminals) instead of printing lines.
     #[serde(default)]
@@ -54,6 +57,36 @@ impl GanConfig {
     /// Iterations of the lecture's training loop (`for i in range(4001)`): what `genlab gan`
     /// trains when no count is given.
     pub const LECTURE_ITERATIONS: u64 = 4001;
+    /// The most images a snapshot grid holds (a 10x10 grid).
+    pub const MAX_SNAPSHOT_IMAGES: usize = 100;
+
+    /// Checks the settings against what training accepts, before anything is allocated; the
+    /// error names the setting, its limits and why.
+    pub fn check(&self) -> Result<()> {
+        let bad = |what: String| Err(Error::InvalidArgument(what));
+        if !(2..=MAX_BATCH).contains(&self.batch_size) {
+            return bad(format!(
+                "batch_size (--batch) is {}; it must be 2 to {MAX_BATCH}: the generator's BatchNormalization \
+                 normalises over the batch (one image has no spread, and its losses become NaN), and MNIST has {MAX_BATCH} training images",
+                self.batch_size
+            ));
+        }
+        if self.snapshot_every == 0 || !(1..=Self::MAX_SNAPSHOT_IMAGES).contains(&self.snapshot_images) {
+            return bad(format!(
+                "snapshot_every must be at least 1 and snapshot_images 1 to {}, got {} and {}",
+                Self::MAX_SNAPSHOT_IMAGES,
+                self.snapshot_every,
+                self.snapshot_images
+            ));
+        }
+        if self.judge_samples == 1 || self.judge_samples > MAX_SAMPLES {
+            return bad(format!(
+                "judge_samples (--judge) is {}; it must be 0 (off) or 2 to {MAX_SAMPLES} (the test set the judge compares with)",
+                self.judge_samples
+            ));
+        }
+        self.adam.check()
+    }
 }
 
 impl Default for GanConfig {
@@ -127,6 +160,44 @@ struct GanCounters {
     history: GanHistory,
 }
 
+impl GanCounters {
+    /// Checks that the counters agree with each other and with `config`: one loss of each kind
+    /// per iteration, finite; a snapshot at each multiple of `snapshot_every`, of the configured
+    /// size. The error says what disagrees.
+    fn check(&self, config: &GanConfig) -> std::result::Result<(), String> {
+        let h = &self.history;
+        let n = self.iteration;
+        for (name, losses) in [
+            ("d_loss_real", &h.d_loss_real),
+            ("d_loss_fake", &h.d_loss_fake),
+            ("g_loss", &h.g_loss),
+        ] {
+            if losses.len() as u64 != n {
+                return Err(format!("it counts {n} iterations but holds {} values of {name}", losses.len()));
+            }
+            if let Some(v) = losses.iter().find(|v| !v.is_finite()) {
+                return Err(format!("its history of {name} holds {v}"));
+            }
+        }
+        let expected = n.div_ceil(config.snapshot_every);
+        if h.snapshots.len() as u64 != expected {
+            return Err(format!(
+                "{n} iterations call for {expected} snapshots, it holds {}",
+                h.snapshots.len()
+            ));
+        }
+        for (k, s) in h.snapshots.iter().enumerate() {
+            if Some(s.iteration) != (k as u64).checked_mul(config.snapshot_every) || s.images.len() != config.snapshot_images * 784 {
+                return Err(format!(
+                    "snapshot {k} (iteration {}) does not fit the run's snapshot settings",
+                    s.iteration
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The state and the work of a GAN run; [`Gan`] reaches it through [`GanEngine`].
 struct GanCore {
     config: GanConfig,
@@ -137,6 +208,7 @@ struct GanCore {
     counters: GanCounters,
     stop: StopFlag,
     judge: Option<Judge>,
+    run: Option<RunDir>,
 }
 
 impl GanCore {
@@ -147,11 +219,7 @@ impl GanCore {
 
     /// A fresh GAN on the given data.
     fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<GanCore> {
-        if config.batch_size == 0 || config.snapshot_every == 0 || config.snapshot_images == 0 {
-            return Err(Error::InvalidArgument(
-                "batch_size, snapshot_every and snapshot_images must be at least 1".into(),
-            ));
-        }
+        config.check()?;
         crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
@@ -173,12 +241,8 @@ impl GanCore {
             counters: GanCounters::default(),
             stop: StopFlag::new(),
             judge,
+            run: None,
         })
-    }
-
-    /// Writes the checkpoint into the run directory (nothing without one).
-    fn save_checkpoint(&self) -> Result<()> {
-        self.config.run_dir.as_deref().map_or(Ok(()), |dir| self.write_checkpoint(dir))
     }
 
     /// Runs `iterations` more training iterations, printing progress and taking a snapshot
@@ -226,6 +290,18 @@ impl GanCore {
             self.discriminator.net.reseed(dropout_seed(2));
             Ok((d_loss_real, d_loss_fake, self.generator_step(noise)?))
         })?;
+        let kept = || self.kept();
+        finite_or_diverged(
+            d_loss_real,
+            || format!("the discriminator's loss on real images is {d_loss_real} at iteration {i}"),
+            kept,
+        )?;
+        finite_or_diverged(
+            d_loss_fake,
+            || format!("the discriminator's loss on generated images is {d_loss_fake} at iteration {i}"),
+            kept,
+        )?;
+        finite_or_diverged(g_loss, || format!("the generator's loss is {g_loss} at iteration {i}"), kept)?;
 
         self.counters.iteration += 1;
         self.counters.history.d_loss_real.push(d_loss_real);
@@ -233,6 +309,9 @@ impl GanCore {
         self.counters.history.g_loss.push(g_loss);
         if i % self.config.snapshot_every == 0 {
             let images = self.snapshot_images()?;
+            if let Some(v) = images.iter().find(|v| !v.is_finite()) {
+                finite_or_diverged(*v, || format!("the generator's weights give {v} at iteration {i}"), || self.kept())?;
+            }
             let score = match &self.judge {
                 Some(judge) => Some(
                     judge
@@ -285,17 +364,38 @@ impl GanCore {
         Ok(self.generator.net.try_forward(noise)?.as_vec())
     }
 
+    /// Writes the checkpoint into the run directory (nothing without one).
+    fn save_checkpoint(&self) -> Result<()> {
+        self.write_checkpoint()
+    }
+
+    /// What a divergence leaves behind, for its message.
+    fn kept(&self) -> String {
+        match &self.run {
+            Some(run) => format!(
+                "The checkpoint in {} was not overwritten: it holds the last snapshot before this.",
+                run.path.display()
+            ),
+            None => "The model in memory is no longer usable.".into(),
+        }
+    }
+
     /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
     pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
+        if !(1..=MAX_IMAGES_PER_CALL).contains(&n) {
+            return Err(Error::InvalidArgument(format!(
+                "generate makes 1 to {MAX_IMAGES_PER_CALL} images per call, asked for {n}"
+            )));
+        }
         let noise = self.noise(n, &mut step_rng(seed, 0, Stream::Display));
         Ok(self.generator.net.try_forward(noise)?.as_vec())
     }
 
     /// The generator's images for given noise vectors (100 values each).
     fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
-        if noise.is_empty() || noise.len() % NOISE_DIM != 0 {
+        if noise.is_empty() || noise.len() % NOISE_DIM != 0 || noise.len() / NOISE_DIM > MAX_IMAGES_PER_CALL {
             return Err(Error::InvalidArgument(format!(
-                "noise must be whole vectors of {NOISE_DIM} values, got {}",
+                "noise must be 1 to {MAX_IMAGES_PER_CALL} whole vectors of {NOISE_DIM} values, got {} values",
                 noise.len()
             )));
         }
@@ -332,11 +432,17 @@ impl Checkpointed for GanCore {
         store.put_optimizer("opt_d", &self.discriminator.opt);
     }
     fn restore(&mut self, store: &TensorStore, counters: GanCounters) -> std::result::Result<(), String> {
+        counters.check(&self.config)?;
         store.take_module("generator", &mut self.generator.net)?;
         store.take_module("discriminator", &mut self.discriminator.net)?;
         // One generator update per iteration, two discriminator updates.
-        store.take_optimizer("opt_g", &mut self.generator.opt, counters.iteration);
-        store.take_optimizer("opt_d", &mut self.discriminator.opt, 2 * counters.iteration);
+        store.take_optimizer("opt_g", &mut self.generator.opt, counters.iteration, &self.generator.net)?;
+        store.take_optimizer(
+            "opt_d",
+            &mut self.discriminator.opt,
+            2 * counters.iteration,
+            &self.discriminator.net,
+        )?;
         self.counters = counters;
         Ok(())
     }

@@ -4,19 +4,21 @@
 //!
 //! Rooms: `gan.rs` and `autoencoder.rs` (the two trainers), `engine.rs` (the evcxr-safe trait
 //! object, each operation written once), `checkpoint.rs` (one checkpoint trait for both),
-//! `step.rs` (one optimiser step), `progress.rs` (progress lines, bars and the stop flag).
+//! `step.rs` (one optimiser step), `run_dir.rs` (one writer per run directory), `progress.rs` (progress lines, bars and the stop flag).
 
 mod autoencoder;
 pub mod checkpoint;
 mod engine;
 mod gan;
 mod progress;
+pub(crate) mod run_dir;
 mod step;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderHistory};
 pub use checkpoint::{TensorStore, CHECKPOINT_FILE};
 pub use gan::{Gan, GanConfig, GanHistory, Snapshot};
 pub use progress::{Progress, StopFlag};
+pub use run_dir::RUN_LOCK_FILE;
 pub(crate) use step::Trained;
 
 /// What both trainers ([`Gan`], [`Autoencoder`]) offer a program that runs them: start, resume,
@@ -24,14 +26,37 @@ pub(crate) use step::Trained;
 pub trait Trainer: Sized {
     /// Its settings.
     type Config;
-    /// A fresh trainer on MNIST from the data directory.
+    /// A fresh trainer on MNIST from the data directory (a run directory holding a run is refused).
     fn start(config: Self::Config) -> crate::Result<Self>;
+    /// A fresh trainer that replaces the run in its run directory, if any.
+    fn start_over(config: Self::Config) -> crate::Result<Self>;
+    /// The model in a checkpoint file, without a run directory.
+    fn load_checkpoint(path: &std::path::Path) -> crate::Result<Self>;
     /// The run whose checkpoint is in `run_dir`.
     fn resume(run_dir: &std::path::Path) -> crate::Result<Self>;
     /// The flag that stops training after the current step (with a checkpoint).
     fn stop_flag(&self) -> StopFlag;
     /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
     fn set_progress_bar(&mut self, bar: bool);
+}
+
+/// The largest batch genlab trains with: MNIST's training set (60,000 images).
+pub const MAX_BATCH: usize = 60_000;
+
+/// The most images one call generates or reconstructs (about 300 MB of pixels).
+pub const MAX_IMAGES_PER_CALL: usize = 100_000;
+
+/// `Ok` for a finite `value`; else [`Error::Diverged`](crate::Error::Diverged) saying `what`
+/// went wrong and what was `kept`.
+pub(crate) fn finite_or_diverged(value: f32, what: impl FnOnce() -> String, kept: impl FnOnce() -> String) -> crate::Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(crate::Error::Diverged {
+            what: what(),
+            kept: kept(),
+        })
+    }
 }
 
 /// How a call to `train` or `fit` ended.

@@ -48,15 +48,18 @@ enum Command {
         /// Seed of weights, batches, noise and dropout.
         #[arg(long, default_value_t = GanConfig::default().seed)]
         seed: u64,
-        /// Output directory (created if needed).
+        /// Output directory (created if needed; one that holds a run is refused without --force).
         #[arg(long, required_unless_present = "resume")]
         out: Option<PathBuf>,
+        /// Start over in an --out directory that holds a run: its checkpoint, figures and history are replaced.
+        #[arg(long)]
+        force: bool,
         /// At each snapshot, judge this many generated digits with the digit classifier
         /// (scores.png, scores.csv; the classifier is trained on first use). 0: off.
         #[arg(long, default_value_t = 0)]
         judge: u64,
         /// Continue the run in this directory from its last checkpoint.
-        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge"])]
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge", "force"])]
         resume: Option<PathBuf>,
     },
     /// Train the lecture's convolutional autoencoder and write its figures, history, checkpoint and run.json into --out.
@@ -77,11 +80,14 @@ enum Command {
         /// Train on only the first N training images (quick experiments; default: all 60,000).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         train_images: Option<u64>,
-        /// Output directory (created if needed).
+        /// Output directory (created if needed; one that holds a run is refused without --force).
         #[arg(long, required_unless_present = "resume")]
         out: Option<PathBuf>,
+        /// Start over in an --out directory that holds a run: its checkpoint, figures and history are replaced.
+        #[arg(long)]
+        force: bool,
         /// Continue the run in this directory from its last checkpoint.
-        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "train_images"])]
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "train_images", "force"])]
         resume: Option<PathBuf>,
     },
     /// Train the digit classifier that judges generated samples, save it into the data directory and print its test accuracy.
@@ -104,8 +110,8 @@ enum Command {
     Score {
         /// A run directory (or its checkpoint.safetensors), or an IDX file of 28x28 images.
         run: PathBuf,
-        /// Number of generated digits to judge.
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..))]
+        /// Number of generated digits to judge (2 to 10000: the test set's size).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=genlab::judge::MAX_SAMPLES as u64))]
         samples: u64,
     },
     /// Draw the lecture's activation-functions slide as PNG and SVG into --out.
@@ -149,7 +155,7 @@ enum Command {
         /// A URL prefix or a local directory holding the four .gz files (default: $GENLAB_MNIST_MIRROR, else the public mirrors).
         #[arg(long)]
         mirror: Option<String>,
-        /// Where to put the files (default: $GENLAB_DATA, else data/mnist in the checkout).
+        /// Where to put the files (default: $GENLAB_DATA, else the nearest data/mnist in the current directory or above it, else ./data/mnist).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -183,6 +189,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             seed,
             judge,
             out,
+            force,
             resume,
         } => {
             let fresh = out.map(|dir| Fresh {
@@ -196,6 +203,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
                 },
                 dir,
                 seed,
+                force,
             });
             run::run::<Gan>(fresh, resume, iterations)
         }
@@ -205,6 +213,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             seed,
             train_images,
             out,
+            force,
             resume,
         } => {
             let fresh = out.map(|dir| Fresh {
@@ -217,6 +226,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
                 },
                 dir,
                 seed,
+                force,
             });
             run::run::<Autoencoder>(fresh, resume, epochs)
         }

@@ -45,6 +45,30 @@ impl RunInfo {
     }
 }
 
+/// The figures a run writes beside `run.json` (each as `.png` and `.svg`).
+const FIGURES: [&str; 4] = ["progression", "losses", "scores", "reconstructions"];
+/// The other files a run writes there.
+const FILES: [&str; 4] = [RUN_FILE, "history.csv", "scores.csv", "training.gif"];
+
+/// Removes what an earlier run wrote into `dir` (`--force`): its figures, history, `run.json`
+/// and snapshot grids. Other files are left alone.
+pub fn remove_outputs(dir: &Path) -> Result<()> {
+    let figures = FIGURES.iter().flat_map(|f| [format!("{f}.png"), format!("{f}.svg")]);
+    let mut paths: Vec<PathBuf> = figures.chain(FILES.map(String::from)).map(|f| dir.join(f)).collect();
+    if let Ok(entries) = std::fs::read_dir(dir.join("snapshots")) {
+        let grids = entries.flatten().map(|e| e.path());
+        paths.extend(grids.filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("iteration_") && n.ends_with(".png"))
+        }));
+    }
+    for path in paths.iter().filter(|p| p.is_file()) {
+        std::fs::remove_file(path).map_err(|e| Error::io("removing", path, e))?;
+    }
+    Ok(())
+}
+
 fn save_both(fig: &Figure, dir: &Path, name: &str, written: &mut Vec<PathBuf>) -> Result<()> {
     let (png, svg) = (dir.join(format!("{name}.png")), dir.join(format!("{name}.svg")));
     fig.save_png(&png, 2.0)?;

@@ -2,7 +2,7 @@
 //! directory, train to the target total with Ctrl-C handling, write the figures and history,
 //! and print the last line scripts read.
 
-use crate::report::{write_autoencoder_outputs, write_gan_outputs, RunInfo};
+use crate::report::{remove_outputs, write_autoencoder_outputs, write_gan_outputs, RunInfo, RUN_FILE};
 use genlab::train::Trainer;
 use genlab::train::CHECKPOINT_FILE;
 use genlab::{Autoencoder, AutoencoderConfig, Error, Gan, GanConfig, Outcome, Result, StopFlag};
@@ -17,6 +17,8 @@ pub struct Fresh<C> {
     pub dir: PathBuf,
     /// The run's seed, recorded in `run.json`.
     pub seed: u64,
+    /// Replace a run already in `dir` (`--force`).
+    pub force: bool,
 }
 
 /// What a run needs of a trainer beyond [`Trainer`].
@@ -37,35 +39,58 @@ pub trait CliRun: Trainer {
 
 /// Starts (`fresh`) or resumes (`resume`) a run and trains it to `total` (default: the
 /// lecture's, or the total recorded in the run).
+///
+/// Nothing in the directory is touched before the trainer is built: settings checked, MNIST
+/// loaded, the directory locked against other processes and found free of another run (or,
+/// with `--force`, cleared of it). A run that diverges keeps its last good checkpoint and gets
+/// the figures and history of that checkpoint.
 pub fn run<R: CliRun>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, total: Option<u64>) -> Result<Outcome> {
     let (mut trainer, dir, info) = match (resume, fresh) {
         (Some(dir), _) => {
-            resumable(&dir)?;
+            let trainer = R::resume(&dir)?;
             let mut info = RunInfo::load(&dir)?;
             if let Some(total) = total {
                 info.target = total;
             }
-            let trainer = R::resume(&dir)?;
             println!("resuming {} {}", dir.display(), trainer.position(info.target));
             (trainer, dir, info)
         }
         (None, Some(fresh)) => {
-            usable_out_dir(&fresh.dir)?;
+            if !fresh.force && fresh.dir.join(RUN_FILE).exists() {
+                return Err(Error::RunExists {
+                    dir: fresh.dir,
+                    what: format!("its {RUN_FILE}"),
+                });
+            }
+            let trainer = if fresh.force {
+                let trainer = R::start_over(fresh.config)?;
+                remove_outputs(&fresh.dir)?;
+                trainer
+            } else {
+                R::start(fresh.config)?
+            };
             let info = RunInfo {
                 command: R::COMMAND.into(),
-                args: std::env::args().collect(),
+                args: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
                 seed: fresh.seed,
                 target: total.unwrap_or(R::LECTURE_TOTAL),
                 version: env!("CARGO_PKG_VERSION").into(),
             };
             info.save(&fresh.dir)?;
-            (R::start(fresh.config)?, fresh.dir, info)
+            (trainer, fresh.dir, info)
         }
         (None, None) => return Err(Error::InvalidArgument("give --out DIR for a new run or --resume DIR".into())),
     };
     trainer.set_progress_bar(std::io::stdout().is_terminal());
     stop_on_signals(trainer.stop_flag());
-    let outcome = trainer.train_to(info.target)?;
+    let outcome = match trainer.train_to(info.target) {
+        Err(diverged @ Error::Diverged { .. }) => {
+            drop(trainer);
+            write_last_good::<R>(&dir, &info);
+            return Err(diverged);
+        }
+        other => other?,
+    };
     let written = trainer.write_outputs(&dir, &info)?;
     println!("wrote {} files into {}", written.len() + 2, dir.display());
     if outcome == Outcome::Stopped {
@@ -78,6 +103,22 @@ pub fn run<R: CliRun>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, 
     }
     println!("{}", trainer.last_line());
     Ok(outcome)
+}
+
+/// After a divergence: the figures and history of the last good checkpoint, if there is one.
+fn write_last_good<R: CliRun>(dir: &Path, info: &RunInfo) {
+    let Ok(last) = R::load_checkpoint(&dir.join(CHECKPOINT_FILE)) else {
+        return;
+    };
+    match last.write_outputs(dir, info) {
+        Ok(written) => eprintln!(
+            "wrote the figures and history of the last good checkpoint ({}; {} files) into {}",
+            last.position(info.target),
+            written.len(),
+            dir.display()
+        ),
+        Err(e) => eprintln!("warning: the last good checkpoint's figures could not be written: {e}"),
+    }
 }
 
 impl CliRun for Gan {
@@ -110,7 +151,7 @@ impl CliRun for Autoencoder {
         format!("after {} of {target} epochs", self.epoch())
     }
     fn train_to(&mut self, target: u64) -> Result<Outcome> {
-        self.fit_steps((target * self.steps_per_epoch()).saturating_sub(self.steps_done()))
+        self.fit_steps(self.steps_for_epochs(target)?.saturating_sub(self.steps_done()))
     }
     fn write_outputs(&self, dir: &Path, info: &RunInfo) -> Result<Vec<PathBuf>> {
         write_autoencoder_outputs(self, dir, info.seed)
@@ -136,17 +177,6 @@ pub fn usable_out_dir(out: &Path) -> Result<()> {
         )));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io("creating", out, e))
-}
-
-/// A resume directory must hold a checkpoint.
-pub fn resumable(dir: &Path) -> Result<()> {
-    if !dir.join(CHECKPOINT_FILE).is_file() {
-        return Err(Error::Checkpoint {
-            path: dir.join(CHECKPOINT_FILE),
-            reason: "there is no checkpoint there (was the run started with --out that directory?)".into(),
-        });
-    }
-    Ok(())
 }
 
 /// Raises `flag` on Ctrl-C or SIGTERM.

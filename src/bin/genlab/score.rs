@@ -1,8 +1,8 @@
 //! The judge's commands: `genlab classifier` trains it, `genlab score` scores a run or an IDX file.
 
-use crate::run::resumable;
 use genlab::data::{data_dir, read_idx, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
 use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE, JUDGE_NOISE_SEED};
+use genlab::train::CHECKPOINT_FILE;
 use genlab::{Error, Gan, Outcome};
 use std::path::Path;
 
@@ -16,21 +16,33 @@ pub fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Res
     Ok(Outcome::Finished)
 }
 
+/// Scores a run: `run` is its directory (its checkpoint is read) or a checkpoint file, or an
+/// IDX file of images. The run is only read, so a run still training there is not disturbed.
 pub fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
     if run.is_file() && run.extension().is_none_or(|e| e != "safetensors") {
         return score_idx_images(run, samples);
     }
-    let dir = if run.is_file() {
-        run.parent().unwrap_or(Path::new(".")).to_path_buf()
+    let checkpoint = if run.is_dir() {
+        run.join(CHECKPOINT_FILE)
     } else {
         run.to_path_buf()
     };
-    resumable(&dir)?;
-    let gan = Gan::resume(&dir)?;
+    if !checkpoint.is_file() {
+        return Err(Error::Checkpoint {
+            path: checkpoint,
+            reason: "there is no such file (give a GAN run's directory, its checkpoint, or an IDX image file)".into(),
+        });
+    }
+    let gan = Gan::load_checkpoint(&checkpoint)?;
     let mnist = gan.mnist();
     let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
     let result = judge.score(&gan.generate(samples, JUDGE_NOISE_SEED)?, &reference_digits(mnist, samples))?;
-    println!("{} samples from iteration {} of {}", result.samples, gan.iteration(), dir.display());
+    println!(
+        "{} samples from iteration {} of {}",
+        result.samples,
+        gan.iteration(),
+        checkpoint.display()
+    );
     println!("{result}");
     Ok(Outcome::Finished)
 }
@@ -53,6 +65,13 @@ fn score_idx_images(path: &Path, samples: usize) -> genlab::Result<Outcome> {
         )));
     }
     let n = samples.min(images.dims[0]);
+    if n < 2 {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds {} image(s); a score needs at least 2 (the Frechet distance compares spreads)",
+            path.display(),
+            images.dims[0]
+        )));
+    }
     let digits: Vec<f32> = images.data[..n * PIXELS].iter().map(|&b| Scaling::Symmetric.apply(b)).collect();
     let mnist = Mnist::load()?;
     let judge = DigitClassifier::load_or_train(&data_dir(), &mnist)?;

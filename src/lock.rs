@@ -1,0 +1,138 @@
+//! One writer per directory: an advisory lock file that a second process cannot take.
+//!
+//! The lock is the operating system's (`flock` on Unix, `LockFileEx` on Windows, through
+//! [`std::fs::File::try_lock`]), so it goes away with the process that held it, even after
+//! `kill -9`: a stale lock file never blocks anyone. The file holds the holder's process id for
+//! messages. Within one process a second claim succeeds (an evcxr notebook re-running its
+//! restart cell makes a new trainer while the old one, in another copy of genlab, still holds
+//! the lock); that claim takes the lock over once the old holder lets go.
+
+use crate::error::{Error, Result};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A held (or, within this process, shared) lock on a directory.
+#[derive(Debug)]
+pub(crate) struct DirLock {
+    dir: PathBuf,
+    path: PathBuf,
+    /// The locked file; `None` while another holder in this process has it.
+    file: Mutex<Option<File>>,
+}
+
+impl DirLock {
+    /// Locks `dir` through its file `name`, creating both when missing; fails with
+    /// [`Error::InUse`] when another process holds it.
+    pub(crate) fn acquire(dir: &Path, name: &str) -> Result<DirLock> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+        let lock = DirLock {
+            dir: dir.to_path_buf(),
+            path: dir.join(name),
+            file: Mutex::new(None),
+        };
+        lock.ensure()?;
+        Ok(lock)
+    }
+
+    /// Makes sure the lock is still this process's, taking it if its other holder in this
+    /// process has let go. Called before each write into the directory.
+    pub(crate) fn ensure(&self) -> Result<()> {
+        let mut held = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_some() {
+            return Ok(());
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&self.path)
+            .map_err(|e| Error::io("creating the lock file", &self.path, e))?;
+        match file.try_lock() {
+            Ok(()) => {
+                let mine = std::process::id().to_string();
+                let written = file
+                    .set_len(0)
+                    .and_then(|()| file.rewind())
+                    .and_then(|()| file.write_all(mine.as_bytes()));
+                written.map_err(|e| Error::io("writing the lock file", &self.path, e))?;
+                *held = Some(file);
+                Ok(())
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                if pid.trim() == std::process::id().to_string() {
+                    Ok(()) // another holder in this process; taken over at a later `ensure`
+                } else {
+                    Err(Error::InUse {
+                        dir: self.dir.clone(),
+                        pid: if pid.trim().is_empty() {
+                            "unknown".into()
+                        } else {
+                            pid.trim().into()
+                        },
+                    })
+                }
+            }
+            Err(TryLockError::Error(e)) => Err(Error::io("locking", &self.path, e)),
+        }
+    }
+}
+
+/// Removes the leftovers of writes that were killed before they could clean up: files in `dir`
+/// named `.{stem}.<pid>.{suffix}` (call it while holding the directory's lock).
+pub(crate) fn remove_leftovers(dir: &Path, stem: &str, suffix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let prefix = format!(".{stem}.");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(middle) = name.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(suffix)) {
+            if middle.trim_end_matches('.').chars().all(|c| c.is_ascii_digit()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftovers_of_killed_writes_go_and_nothing_else() {
+        let dir = std::env::temp_dir().join(format!("genlab-leftovers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [
+            ".checkpoint.safetensors.123.tmp",
+            ".checkpoint.safetensors.x.tmp",
+            "checkpoint.safetensors",
+            "notes.tmp",
+        ] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        remove_leftovers(&dir, "checkpoint.safetensors", ".tmp");
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".checkpoint.safetensors.x.tmp", "checkpoint.safetensors", "notes.tmp"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_claim_in_the_same_process_is_shared_and_takes_over() {
+        let dir = std::env::temp_dir().join(format!("genlab-lock-{}", std::process::id()));
+        let first = DirLock::acquire(&dir, ".lock").unwrap();
+        let second = DirLock::acquire(&dir, ".lock").unwrap();
+        assert!(second.file.lock().unwrap().is_none(), "the first holder still has it");
+        drop(first);
+        second.ensure().unwrap();
+        assert!(second.file.lock().unwrap().is_some(), "taken over once the first let go");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,72 @@
+//! A run directory: one writer at a time, and no run replaced unless asked to.
+
+use super::checkpoint::CHECKPOINT_FILE;
+use crate::error::{Error, Result};
+use crate::lock::{remove_leftovers, DirLock};
+use std::path::{Path, PathBuf};
+
+/// The lock file a trainer holds in its run directory while it may write there.
+pub const RUN_LOCK_FILE: &str = ".genlab-run.lock";
+
+/// How a trainer takes a run directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// A new run: the directory must not hold a checkpoint yet.
+    Fresh,
+    /// The run whose checkpoint is there.
+    Continue,
+    /// A new run in place of whatever run is there: its checkpoint is removed.
+    StartOver,
+}
+
+/// A run directory a trainer holds: its path and its lock (held until the trainer is dropped).
+#[derive(Debug)]
+pub(crate) struct RunDir {
+    /// Where the run's checkpoint goes.
+    pub path: PathBuf,
+    lock: DirLock,
+}
+
+impl RunDir {
+    /// Takes `dir` for a run: creates it (except to continue), locks it against other
+    /// processes, removes what killed checkpoint writes left, and checks (or, to start over,
+    /// removes) the checkpoint there.
+    pub(crate) fn claim(dir: &Path, how: Claim) -> Result<RunDir> {
+        let checkpoint = dir.join(CHECKPOINT_FILE);
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::InvalidArgument(format!(
+                "the run directory {} is a file, not a directory",
+                dir.display()
+            )));
+        }
+        if how == Claim::Continue && !checkpoint.is_file() {
+            return Err(Error::Checkpoint {
+                path: checkpoint,
+                reason: "there is no checkpoint there (was the run started with that directory?)".into(),
+            });
+        }
+        let lock = DirLock::acquire(dir, RUN_LOCK_FILE)?;
+        remove_leftovers(dir, CHECKPOINT_FILE, ".tmp");
+        match how {
+            Claim::Fresh if checkpoint.exists() => {
+                return Err(Error::RunExists {
+                    dir: dir.to_path_buf(),
+                    what: format!("its checkpoint {CHECKPOINT_FILE}"),
+                })
+            }
+            Claim::StartOver if checkpoint.exists() => {
+                std::fs::remove_file(&checkpoint).map_err(|e| Error::io("removing the old checkpoint", &checkpoint, e))?
+            }
+            _ => {}
+        }
+        Ok(RunDir {
+            path: dir.to_path_buf(),
+            lock,
+        })
+    }
+
+    /// Checks, before a write, that the directory is still this process's.
+    pub(crate) fn ensure(&self) -> Result<()> {
+        self.lock.ensure()
+    }
+}
