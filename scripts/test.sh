@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine with Rust, Python 3 and pip:
 #   1. set-up (scripts/setup.sh: venv with JupyterLab/nbclient, evcxr_jupyter, kernel, MNIST)
-#   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes),
+#   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes,
+#      every hostile-input fault as a process, the IDX and checkpoint readers fuzzed for GENLAB_FUZZ_SECONDS=20),
 #      the layer tests on every other kernel path of this CPU, and scripts/cross_check.sh (aarch64 under qemu,
 #      macOS and Windows type-checks)
 #   3. every notebook executed headless with small counts; fails on any error, panic or missing figure

@@ -3,28 +3,11 @@
 
 mod common;
 
+use common::{genlab, run, stderr, stdout};
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn genlab() -> Command {
-    common::mnist(); // MNIST in the data directory, fetched once
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_genlab"));
-    cmd.env_remove("GENLAB_DATA");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    genlab().args(args).output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// `bench/compare.sh` reads the last line of `genlab bench`: every field, a positive number.
 #[test]
@@ -260,20 +243,9 @@ fn summary_prints_the_keras_totals() {
     }
 }
 
-/// A data directory of its own: links to the fetched MNIST files, so a judge trained there on a
-/// small budget does not replace the real one.
-fn private_data_dir(name: &str) -> std::path::PathBuf {
-    common::mnist();
-    let dir = common::temp_dir(name);
-    for f in genlab::data::MNIST_FILES {
-        std::os::unix::fs::symlink(genlab::data::data_dir().join(f.name).canonicalize().unwrap(), dir.join(f.name)).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
-    let data = private_data_dir("cli-judge-data");
+    let data = common::private_data_dir("cli-judge-data");
     let with_data = |args: &[&str]| genlab().env("GENLAB_DATA", &data).args(args).output().unwrap();
     let out = with_data(&["classifier", "--epochs", "1", "--train-images", "8000"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -168,6 +168,11 @@ fn fetch_replaces_a_file_with_a_wrong_checksum_and_rejects_a_bad_mirror() {
 
 /// Serves `dir` over HTTP on a loopback port for `requests` requests.
 fn serve(dir: std::path::PathBuf, requests: usize) -> String {
+    serve_paced(dir, requests, None)
+}
+
+/// [`serve`], sending each body in pieces of `pace.0` bytes with a pause of `pace.1` before each.
+fn serve_paced(dir: std::path::PathBuf, requests: usize, pace: Option<(usize, std::time::Duration)>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -191,7 +196,17 @@ fn serve(dir: std::path::PathBuf, requests: usize) -> String {
                         body.len()
                     )
                     .unwrap();
-                    stream.write_all(&body).unwrap();
+                    match pace {
+                        None => stream.write_all(&body).unwrap(),
+                        Some((piece, pause)) => {
+                            for chunk in body.chunks(piece) {
+                                std::thread::sleep(pause);
+                                if stream.write_all(chunk).and_then(|()| stream.flush()).is_err() {
+                                    break; // the client gave up
+                                }
+                            }
+                        }
+                    }
                 }
                 Err(_) => write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap(),
             }
@@ -221,4 +236,44 @@ fn fetch_falls_through_a_dead_mirror_to_a_good_one() {
     // only the first file asks the dead mirror; it answers 404, the next mirror delivers
     let fetched = fetch_mnist(&target, &mirrors[..]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fetched.len(), 4);
+}
+
+/// A slow mirror delivers as long as data keeps coming (an idle timeout, not a deadline for the
+/// whole file), with progress lines; a stalled one is given up after the idle timeout.
+#[test]
+fn slow_mirrors_deliver_and_stalled_ones_time_out() {
+    use std::time::Duration;
+    let source = common::temp_dir("slow-source");
+    copy_mnist(&source.join("mnist"));
+    let fetch = |url: &str, target: &Path| {
+        // every file but the small test labels is already there
+        for f in &MNIST_FILES[..3] {
+            std::fs::copy(source.join("mnist").join(f.name), target.join(f.name)).unwrap();
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_genlab"))
+            .args(["fetch-mnist", "--mirror", url, "--dir"])
+            .arg(target)
+            .env(genlab::data::IDLE_TIMEOUT_ENV, "1")
+            .output()
+            .unwrap()
+    };
+    // 4.5 KB in 500-byte pieces every 300 ms: about 3 s in all, never 1 s without data.
+    let slow = serve_paced(source.clone(), 1, Some((500, Duration::from_millis(300))));
+    let target = common::temp_dir("slow-target");
+    let out = fetch(&slow, &target);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("downloading") && err.contains("MB"), "no progress line: {err}");
+    assert_eq!(
+        md5_hex(&std::fs::read(target.join(MNIST_FILES[3].name)).unwrap()),
+        MNIST_FILES[3].md5
+    );
+    // 2 KB, then silence for 3 s.
+    let stalled = serve_paced(source.clone(), 1, Some((2000, Duration::from_millis(3000))));
+    let target = common::temp_dir("stalled-target");
+    let out = fetch(&stalled, &target);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no data for 1 s"), "{err}");
+    assert!(!target.join(MNIST_FILES[3].name).exists());
 }

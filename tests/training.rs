@@ -197,3 +197,73 @@ fn a_latent_walk_runs_between_two_noise_vectors() {
     assert!(diff(img(0), img(1)) < diff(img(0), img(4)));
     assert!(gan.latent_walk(0, 5, 7).is_err() && gan.generate_from(&[0.0; 99]).is_err());
 }
+
+/// `train_images: Some(n)` trains on the first `n` training images: the same run as on a data
+/// set that has only those.
+#[test]
+fn train_images_means_the_first_n_images() {
+    let n = 300;
+    let full = common::mnist();
+    let mut first_n = (*full).clone();
+    first_n.train.images.truncate(n * genlab::data::PIXELS);
+    first_n.train.labels.truncate(n);
+    let config = AutoencoderConfig {
+        batch_size: 100,
+        train_images: Some(n),
+        ..ae_config(5, None)
+    };
+    let mut limited = Autoencoder::with_data(config.clone(), full).unwrap();
+    let mut truncated = Autoencoder::with_data(config, std::sync::Arc::new(first_n)).unwrap();
+    assert_eq!(limited.steps_per_epoch(), 3);
+    limited.fit_steps(3).unwrap();
+    truncated.fit_steps(3).unwrap();
+    assert_eq!(
+        limited.reconstruct_test(&[0, 1]).unwrap(),
+        truncated.reconstruct_test(&[0, 1]).unwrap()
+    );
+}
+
+/// A diverging trainer stops with [`Error::Diverged`] before the bad loss enters its history,
+/// and its run directory keeps the last good checkpoint.
+#[test]
+fn a_diverging_autoencoder_stops_and_keeps_its_checkpoint() {
+    let dir = common::temp_dir("diverge-ae");
+    let mut ae = Autoencoder::with_data(ae_config(2, Some(dir.clone())), common::mnist()).unwrap();
+    ae.fit_steps(2).unwrap();
+    ae.save_checkpoint().unwrap();
+    let good = std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap();
+    // A learning rate no network survives.
+    let mut store = genlab::train::TensorStore::load(&dir.join(CHECKPOINT_FILE)).unwrap();
+    let mut state: serde_json::Value = serde_json::from_str(&store.state).unwrap();
+    state["config"]["adam"]["learning_rate"] = serde_json::json!(1e30);
+    store.state = state.to_string();
+    drop(ae);
+    store.save(&dir.join(CHECKPOINT_FILE)).unwrap();
+    let edited = std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap();
+    let mut ae = Autoencoder::resume(&dir).unwrap();
+    let err = ae.fit(2).err().expect("a learning rate of 1e30 diverges");
+    assert!(
+        matches!(err, Error::Diverged { .. }) && err.to_string().contains("not overwritten"),
+        "{err}"
+    );
+    assert!(ae.history().train_loss.iter().all(|v| v.is_finite()));
+    assert_eq!(std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap(), edited);
+    assert_ne!(good, edited);
+}
+
+/// `Gan::new` with a run directory that holds a run is refused; `start_over` replaces it.
+#[test]
+fn new_refuses_an_existing_run_and_start_over_replaces_it() {
+    let dir = common::temp_dir("start-over");
+    let mut gan = Gan::with_data(gan_config(1, Some(dir.clone())), common::mnist()).unwrap();
+    gan.train(1).unwrap();
+    drop(gan);
+    let err = Gan::with_data(gan_config(1, Some(dir.clone())), common::mnist()).err().unwrap();
+    assert!(
+        matches!(err, Error::RunExists { .. }) && err.to_string().contains("start_over"),
+        "{err}"
+    );
+    let gan = Gan::start_over(gan_config(1, Some(dir.clone()))).unwrap();
+    assert_eq!(gan.iteration(), 0);
+    assert!(!dir.join(CHECKPOINT_FILE).exists(), "the old checkpoint is gone");
+}

@@ -177,17 +177,6 @@ impl AutoencoderCore {
         self.write_checkpoint()
     }
 
-    /// What a divergence leaves behind, for its message.
-    fn kept(&self) -> String {
-        match &self.run {
-            Some(run) => format!(
-                "The checkpoint in {} was not overwritten: it holds the last epoch (or stop) before this.",
-                run.path.display()
-            ),
-            None => "The model in memory is no longer usable.".into(),
-        }
-    }
-
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> u64 {
         self.train_len().div_ceil(self.config.batch_size) as u64
@@ -221,7 +210,7 @@ impl AutoencoderCore {
             finite_or_diverged(
                 loss,
                 || format!("the loss is {loss} at step {step} of epoch {}", self.counters.epoch + 1),
-                || self.kept(),
+                || self.divergence_leaves(),
             )?;
             self.counters.epoch_loss_sum += loss as f64 * indices.len() as f64;
             self.counters.epoch_images += indices.len() as u64;
@@ -255,7 +244,11 @@ impl AutoencoderCore {
         let train = (self.counters.epoch_loss_sum / self.counters.epoch_images.max(1) as f64) as f32;
         let test = self.evaluate(&self.mnist.test)?;
         let epoch = self.counters.epoch + 1;
-        finite_or_diverged(test, || format!("the test loss is {test} after epoch {epoch}"), || self.kept())?;
+        finite_or_diverged(
+            test,
+            || format!("the test loss is {test} after epoch {epoch}"),
+            || self.divergence_leaves(),
+        )?;
         self.counters.history.train_loss.push(train);
         self.counters.history.test_loss.push(test);
         self.counters.epoch += 1;

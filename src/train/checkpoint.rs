@@ -52,6 +52,17 @@ pub(crate) trait Checkpointed: CheckpointKind {
         store.save(&path)
     }
 
+    /// What a divergence leaves behind, for its message.
+    fn divergence_leaves(&self) -> String {
+        match self.run() {
+            Some(run) => format!(
+                "The checkpoint in {} was not overwritten: it holds the last good state before this.",
+                run.path.display()
+            ),
+            None => "The model in memory is no longer usable.".into(),
+        }
+    }
+
     /// The run in the checkpoint file `path`, holding `run` as its run directory (or none: it
     /// then writes no checkpoints).
     fn from_checkpoint(path: &Path, run: Option<RunDir>) -> Result<Self> {

@@ -290,7 +290,7 @@ impl GanCore {
             self.discriminator.net.reseed(dropout_seed(2));
             Ok((d_loss_real, d_loss_fake, self.generator_step(noise)?))
         })?;
-        let kept = || self.kept();
+        let kept = || self.divergence_leaves();
         finite_or_diverged(
             d_loss_real,
             || format!("the discriminator's loss on real images is {d_loss_real} at iteration {i}"),
@@ -310,7 +310,11 @@ impl GanCore {
         if i % self.config.snapshot_every == 0 {
             let images = self.snapshot_images()?;
             if let Some(v) = images.iter().find(|v| !v.is_finite()) {
-                finite_or_diverged(*v, || format!("the generator's weights give {v} at iteration {i}"), || self.kept())?;
+                finite_or_diverged(
+                    *v,
+                    || format!("the generator's weights give {v} at iteration {i}"),
+                    || self.divergence_leaves(),
+                )?;
             }
             let score = match &self.judge {
                 Some(judge) => Some(
@@ -367,17 +371,6 @@ impl GanCore {
     /// Writes the checkpoint into the run directory (nothing without one).
     fn save_checkpoint(&self) -> Result<()> {
         self.write_checkpoint()
-    }
-
-    /// What a divergence leaves behind, for its message.
-    fn kept(&self) -> String {
-        match &self.run {
-            Some(run) => format!(
-                "The checkpoint in {} was not overwritten: it holds the last snapshot before this.",
-                run.path.display()
-            ),
-            None => "The model in memory is no longer usable.".into(),
-        }
     }
 
     /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.

@@ -40,3 +40,39 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The `genlab` binary with MNIST fetched and `GENLAB_DATA` unset (the data directory is then
+/// found from the working directory, the checkout's).
+pub fn genlab() -> std::process::Command {
+    mnist();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_genlab"));
+    cmd.env_remove("GENLAB_DATA");
+    cmd
+}
+
+/// Runs `genlab args` to its end.
+pub fn run(args: &[&str]) -> std::process::Output {
+    genlab().args(args).output().unwrap()
+}
+
+/// Its standard output, as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Its standard error, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A data directory of its own: links to the fetched MNIST files, so a judge trained there on a
+/// small budget does not replace the real one.
+#[cfg(unix)]
+pub fn private_data_dir(name: &str) -> PathBuf {
+    mnist();
+    let dir = temp_dir(name);
+    for f in genlab::data::MNIST_FILES {
+        std::os::unix::fs::symlink(data_dir().join(f.name).canonicalize().unwrap(), dir.join(f.name)).unwrap();
+    }
+    dir
+}

@@ -1,0 +1,418 @@
+//! Hostile input, case by case (issue: "Nothing lost, nothing absurd"): each fault found by
+//! trying genlab as a hostile user would, run against the binary as a process. Every case exits
+//! 2 with a message that says what to do, or behaves right; nothing a run had is lost.
+
+mod common;
+
+use common::{genlab, run, stderr, stdout};
+use genlab::train::{TensorStore, CHECKPOINT_FILE};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+/// Asserts exit code 2 and that standard error says every one of `needles`.
+fn refused(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "stdout: {}\nstderr: {err}", stdout(out));
+    for needle in needles {
+        assert!(err.contains(needle), "{needle:?} not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A finished 3-iteration GAN run (a snapshot and checkpoint at every iteration) in a fresh dir.
+fn gan_run(name: &str) -> PathBuf {
+    let dir = common::temp_dir(name).join("run");
+    let out = run(&["gan", "--iterations", "3", "--snapshot-every", "1", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// A finished 1-epoch autoencoder run on 256 images, 2 steps of 128.
+fn ae_run(name: &str) -> PathBuf {
+    let dir = common::temp_dir(name).join("run");
+    let out = run(&[
+        "autoencoder",
+        "--epochs",
+        "1",
+        "--train-images",
+        "256",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// Rewrites a run's checkpoint through `change` (checksum recomputed: the content is what is
+/// hostile, not the file).
+fn edit_checkpoint(dir: &Path, change: impl FnOnce(&mut TensorStore)) {
+    let path = dir.join(CHECKPOINT_FILE);
+    let mut store = TensorStore::load(&path).unwrap();
+    change(&mut store);
+    store.save(&path).unwrap();
+}
+
+/// Replaces `"key":<number>` in a checkpoint's JSON state.
+fn set_state_number(store: &mut TensorStore, key: &str, value: &str) {
+    let mut state: serde_json::Value = serde_json::from_str(&store.state).unwrap();
+    let slot = state.pointer_mut(key).unwrap_or_else(|| panic!("no {key} in the state"));
+    *slot = serde_json::from_str(value).unwrap();
+    store.state = state.to_string();
+}
+
+fn resume(kind: &str, dir: &Path, more: &[&str]) -> Output {
+    genlab()
+        .args([kind, "--resume", dir.to_str().unwrap()])
+        .args(more)
+        .output()
+        .unwrap()
+}
+
+/// 1. Non-finite losses stop training with a clear error; the last good checkpoint is kept
+/// byte for byte and its figures and history are written; batch 1 is refused.
+#[test]
+fn a_diverging_run_stops_and_keeps_its_last_good_checkpoint() {
+    refused(
+        &run(&["gan", "--batch", "1", "--out", "unused-dir"]),
+        &["batch_size (--batch) is 1", "BatchNormalization"],
+    );
+    assert!(!Path::new("unused-dir").exists());
+
+    let dir = gan_run("fault-nan");
+    // Weights so large that the discriminator's logits overflow: the next loss is not finite.
+    edit_checkpoint(&dir, |s| {
+        for (name, (_, values)) in s.tensors.iter_mut() {
+            if name.starts_with("discriminator.") {
+                values.iter_mut().for_each(|v| *v = 1e38);
+            }
+        }
+    });
+    std::fs::remove_file(dir.join("history.csv")).unwrap();
+    let before = std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap();
+    let out = resume("gan", &dir, &["--iterations", "10"]);
+    refused(&out, &["training diverged", "at iteration 3", "was not overwritten"]);
+    assert_eq!(
+        std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap(),
+        before,
+        "the last good checkpoint changed"
+    );
+    assert!(stderr(&out).contains("last good checkpoint (at iteration 3"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(dir.join("history.csv")).unwrap().lines().count(), 4);
+}
+
+/// 2. A directory that holds a run is refused without --resume or --force, before anything in
+/// it is touched; --force replaces the whole run; a failing start leaves it as it was.
+#[test]
+fn a_new_run_never_replaces_an_existing_one_silently() {
+    let dir = gan_run("fault-exists");
+    let run_json = std::fs::read(dir.join("run.json")).unwrap();
+    let checkpoint = std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap();
+    let d = dir.to_str().unwrap();
+    refused(
+        &run(&["gan", "--iterations", "2", "--out", d]),
+        &["already holds a run", "--resume", "--force"],
+    );
+    refused(&run(&["autoencoder", "--epochs", "1", "--out", d]), &["already holds a run"]);
+    // --force whose start fails (no MNIST there): the old run is untouched.
+    let empty = common::temp_dir("fault-exists-nodata");
+    let out = genlab()
+        .args(["gan", "--iterations", "2", "--force", "--out", d])
+        .env("GENLAB_DATA", &empty)
+        .output()
+        .unwrap();
+    refused(&out, &["fetch-mnist"]);
+    assert_eq!(std::fs::read(dir.join("run.json")).unwrap(), run_json);
+    assert_eq!(std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap(), checkpoint);
+    // A run.json without a checkpoint (killed before its first) also counts as a run.
+    let early = common::temp_dir("fault-exists-early");
+    std::fs::copy(dir.join("run.json"), early.join("run.json")).unwrap();
+    refused(
+        &run(&["gan", "--iterations", "2", "--out", early.to_str().unwrap()]),
+        &["its run.json"],
+    );
+    // --force: a new run, none of the old one's snapshots left.
+    let out = run(&["gan", "--iterations", "1", "--force", "--out", d]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let snapshots: Vec<_> = std::fs::read_dir(dir.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(snapshots, ["iteration_00000.png"], "old snapshots mixed in");
+    assert!(stdout(&out).contains("iterations=1 "), "{}", stdout(&out));
+}
+
+/// 3. A second process cannot write into a run directory in use.
+#[test]
+fn a_second_writer_is_kept_out_by_the_lock() {
+    let dir = common::temp_dir("fault-lock").join("run");
+    let d = dir.to_str().unwrap().to_string();
+    let mut first = genlab()
+        .args(["gan", "--iterations", "100000", "--snapshot-every", "5", "--out", &d])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !dir.join(CHECKPOINT_FILE).is_file() {
+        assert!(start.elapsed() < Duration::from_secs(120), "the first run wrote no checkpoint");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = first.id().to_string();
+    refused(&resume("gan", &dir, &[]), &["in use by another genlab process", &pid]);
+    refused(&run(&["gan", "--iterations", "2", "--force", "--out", &d]), &["in use", &pid]);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // The lock went with the process, even killed: the run continues.
+    let out = resume("gan", &dir, &["--iterations", "11"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// 4. Absurd sizes are refused before allocation, from the command line and from a checkpoint.
+#[test]
+fn absurd_sizes_are_refused_with_their_limit() {
+    refused(&run(&["gan", "--batch", "100000000", "--out", "unused-dir"]), &["2 to 60000"]);
+    refused(
+        &run(&["gan", "--batch", "18446744073709551615", "--out", "unused-dir"]),
+        &["2 to 60000"],
+    );
+    refused(&run(&["gan", "--judge", "100000000", "--out", "unused-dir"]), &["2 to 10000"]);
+    refused(
+        &run(&["autoencoder", "--batch", "100000000", "--out", "unused-dir"]),
+        &["1 to 60000"],
+    );
+    let out = run(&["score", "unused-dir", "--samples", "1000000000"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!Path::new("unused-dir").exists());
+
+    let dir = gan_run("fault-sizes");
+    edit_checkpoint(&dir, |s| set_state_number(s, "/config/batch_size", "1000000000000"));
+    refused(&resume("gan", &dir, &[]), &["batch_size", "2 to 60000"]);
+    edit_checkpoint(&dir, |s| {
+        set_state_number(s, "/config/batch_size", "32");
+        set_state_number(s, "/config/snapshot_images", "1000000000");
+    });
+    refused(&resume("gan", &dir, &[]), &["snapshot_images 1 to 100"]);
+}
+
+/// 5. An autoencoder checkpoint whose position is past its epoch's end is refused.
+#[test]
+fn an_autoencoder_position_past_the_epoch_is_refused() {
+    let dir = ae_run("fault-position");
+    edit_checkpoint(&dir, |s| set_state_number(s, "/step_in_epoch", "5"));
+    refused(
+        &resume("autoencoder", &dir, &["--epochs", "2"]),
+        &["stands at step 5 of an epoch of 2 steps"],
+    );
+    edit_checkpoint(&dir, |s| {
+        set_state_number(s, "/step_in_epoch", "1");
+        set_state_number(s, "/epoch_images", "7");
+    });
+    refused(
+        &resume("autoencoder", &dir, &["--epochs", "2"]),
+        &["counts 7 images (expected 128)"],
+    );
+}
+
+/// 6. An output path that is not UTF-8 is a path like any other.
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_output_path_works_and_resumes() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = common::temp_dir("fault-utf8").join(std::ffi::OsStr::from_bytes(b"run-\xff\xfe"));
+    let out = genlab().args(["gan", "--iterations", "2", "--out"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = genlab().args(["gan", "--iterations", "4", "--resume"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("iterations=4 "), "{}", stdout(&out));
+}
+
+/// 7. A flipped byte in a checkpoint is found by its checksum; a checkpoint from before
+/// checksums loads with a warning.
+#[test]
+fn a_damaged_checkpoint_is_found_and_an_old_one_still_loads() {
+    let dir = gan_run("fault-checksum");
+    let path = dir.join(CHECKPOINT_FILE);
+    let good = std::fs::read(&path).unwrap();
+    let mut flipped = good.clone();
+    let last = flipped.len() - 4000; // inside the last tensor's values
+    flipped[last] ^= 0x40;
+    std::fs::write(&path, &flipped).unwrap();
+    refused(&resume("gan", &dir, &["--iterations", "4"]), &["do not match the checksum"]);
+    // The same file without its checksum entry (renamed key of the same length): a warning.
+    let mut old = good.clone();
+    let at = old.windows(15).position(|w| w == b"genlab_checksum").unwrap();
+    old[at..at + 15].copy_from_slice(b"genlab_checksuX");
+    std::fs::write(&path, &old).unwrap();
+    let out = resume("gan", &dir, &["--iterations", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("has no checksum"), "{}", stderr(&out));
+}
+
+/// 8. Checkpoint contents are cross-checked: moments of the wrong size, missing moments, and
+/// an iteration count the history does not have.
+#[test]
+fn checkpoint_contents_must_agree_with_each_other() {
+    let dir = gan_run("fault-crosscheck");
+    let good = std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap();
+    let restore = || std::fs::write(dir.join(CHECKPOINT_FILE), &good).unwrap();
+    edit_checkpoint(&dir, |s| {
+        let (shape, values) = s.tensors.get_mut("opt_g.m.0").unwrap();
+        values.truncate(3);
+        *shape = vec![3];
+    });
+    refused(&resume("gan", &dir, &[]), &["optimiser moments of `opt_g`"]);
+    restore();
+    edit_checkpoint(&dir, |s| s.tensors.retain(|name, _| !name.starts_with("opt_d.")));
+    refused(
+        &resume("gan", &dir, &[]),
+        &["`opt_d` counts 6 updates but holds no optimiser moments"],
+    );
+    restore();
+    edit_checkpoint(&dir, |s| set_state_number(s, "/iteration", "2"));
+    refused(&resume("gan", &dir, &[]), &["counts 2 iterations but holds 3 values"]);
+}
+
+/// 9. A small file cannot expand without bound: a gzip whose payload is far larger than its
+/// header announces, and a file linked to /dev/zero, are refused.
+#[cfg(unix)]
+#[test]
+fn oversized_and_endless_data_files_are_refused() {
+    use std::io::Write;
+    let data = common::private_data_dir("fault-bomb");
+    // test labels: a header for 10,000 labels, then 200 MB of zeros (a 200 KB gzip file)
+    std::fs::remove_file(data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&0x0801u32.to_be_bytes()).unwrap();
+    gz.write_all(&10_000u32.to_be_bytes()).unwrap();
+    for _ in 0..200 {
+        gz.write_all(&[0u8; 1 << 20]).unwrap();
+    }
+    std::fs::write(data.join("t10k-labels-idx1-ubyte.gz"), gz.finish().unwrap()).unwrap();
+    let started = Instant::now();
+    let out = genlab()
+        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
+        .env("GENLAB_DATA", &data)
+        .output()
+        .unwrap();
+    refused(&out, &["t10k-labels", "more data bytes than the 10000"]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    std::fs::remove_file(data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let out = genlab()
+        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
+        .env("GENLAB_DATA", &data)
+        .output()
+        .unwrap();
+    refused(&out, &["t10k-labels", "not a regular file"]);
+}
+
+/// 11. `score` refuses too few images, and scores the checkpoint file it is given.
+#[cfg(unix)]
+#[test]
+fn score_says_what_it_scores() {
+    let dir = common::temp_dir("fault-score");
+    for (n, name) in [(0u32, "none.idx"), (1, "one.idx")] {
+        let mut idx = 0x0803u32.to_be_bytes().to_vec();
+        for d in [n, 28, 28] {
+            idx.extend(d.to_be_bytes());
+        }
+        idx.extend(vec![0u8; n as usize * 784]);
+        std::fs::write(dir.join(name), idx).unwrap();
+        refused(&run(&["score", dir.join(name).to_str().unwrap()]), &["at least 2"]);
+    }
+    let run_dir = gan_run("fault-score-run");
+    let other = dir.join("other.safetensors");
+    std::fs::copy(run_dir.join(CHECKPOINT_FILE), &other).unwrap();
+    let more = resume("gan", &run_dir, &["--iterations", "5"]);
+    assert!(more.status.success(), "{}", stderr(&more));
+    std::fs::copy(&other, run_dir.join("other.safetensors")).unwrap();
+    // A judge of its own, trained small, so the real one is neither needed nor replaced.
+    let data = common::private_data_dir("fault-score-data");
+    let with_data = |args: &[&str]| genlab().env("GENLAB_DATA", &data).args(args).output().unwrap();
+    let out = with_data(&["classifier", "--epochs", "1", "--train-images", "2000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = with_data(&["score", run_dir.join("other.safetensors").to_str().unwrap(), "--samples", "50"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("from iteration 3 of") && stdout(&out).contains("other.safetensors"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// 13. Epoch counts that overflow the step count are refused.
+#[test]
+fn an_overflowing_epoch_count_is_refused() {
+    let dir = common::temp_dir("fault-epochs").join("run");
+    let out = run(&["autoencoder", "--epochs", "1152921504606846977", "--out", dir.to_str().unwrap()]);
+    refused(&out, &["more steps than genlab can count"]);
+}
+
+/// 14. The leftovers of killed writes are removed: a checkpoint's `.tmp` at the next run, a
+/// download's `.part` at the next fetch.
+#[test]
+fn leftovers_of_killed_writes_are_cleaned() {
+    let dir = gan_run("fault-leftovers");
+    let tmp = dir.join(".checkpoint.safetensors.4242.tmp");
+    std::fs::write(&tmp, b"half a checkpoint").unwrap();
+    let out = resume("gan", &dir, &["--iterations", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!tmp.exists());
+
+    let data = common::temp_dir("fault-part");
+    let part = data.join(".t10k-labels-idx1-ubyte.gz.4242.part");
+    std::fs::write(&part, b"half a download").unwrap();
+    let out = genlab()
+        .args(["fetch-mnist", "--dir", data.to_str().unwrap(), "--mirror"])
+        .arg(genlab::data::data_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!part.exists());
+}
+
+/// 16. Messages that say what to do: a damaged classifier file, an unreadable run.json.
+#[cfg(unix)]
+#[test]
+fn messages_name_the_right_remedy() {
+    let data = common::private_data_dir("fault-classifier");
+    std::fs::write(data.join("classifier.safetensors"), b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage").unwrap();
+    let dir = gan_run("fault-messages");
+    let out = genlab()
+        .args(["score", dir.to_str().unwrap()])
+        .env("GENLAB_DATA", &data)
+        .output()
+        .unwrap();
+    refused(&out, &["classifier", "Delete it"]);
+
+    std::fs::remove_file(dir.join("run.json")).unwrap();
+    std::fs::create_dir(dir.join("run.json")).unwrap();
+    refused(&resume("gan", &dir, &[]), &["reading", "run.json", "readable"]);
+}
+
+/// 17. Without GENLAB_DATA the data directory is found from the working directory at run
+/// time, and messages name it.
+#[test]
+fn the_data_directory_is_chosen_at_run_time() {
+    // Outside the checkout (the tests' own temporary folders are inside it).
+    let elsewhere = std::env::temp_dir().join(format!("genlab-fault-datadir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = genlab()
+        .args(["autoencoder", "--epochs", "1", "--out", "run"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    refused(&out, &[&elsewhere.join("data").join("mnist").display().to_string(), "fetch-mnist"]);
+    assert!(!elsewhere.join("run").exists(), "nothing is created before the inputs are valid");
+    // From inside the checkout (a subfolder), its data/mnist is found.
+    let inside = Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks");
+    let dir = common::temp_dir("fault-datadir-inside").join("run");
+    let out = genlab()
+        .args(["autoencoder", "--epochs", "1", "--train-images", "128", "--out"])
+        .arg(&dir)
+        .current_dir(inside)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
