@@ -185,10 +185,11 @@ impl TensorStore {
             v.push(vi.clone());
         }
         let found: Vec<usize> = m.iter().map(Vec::len).collect();
-        let (v_found, extra) = (
-            v.iter().map(Vec::len).collect::<Vec<_>>(),
-            self.tensors.contains_key(&format!("{prefix}.m.{}", m.len())) || self.tensors.contains_key(&format!("{prefix}.v.{}", v.len())),
-        );
+        let v_found: Vec<usize> = v.iter().map(Vec::len).collect();
+        // A first or second moment beyond the pairs taken (its partner missing).
+        let extra = [format!("{prefix}.m.{}", m.len()), format!("{prefix}.v.{}", v.len())]
+            .iter()
+            .any(|k| self.tensors.contains_key(k));
         match (step, found.is_empty()) {
             (0, true) => {}
             (0, false) => return Err(format!("`{prefix}` has optimiser moments although it counts no update")),
