@@ -23,6 +23,7 @@ mod cpu;
 pub mod data;
 mod error;
 pub mod figures;
+mod files;
 pub mod judge;
 pub mod layers;
 mod lock;

@@ -91,7 +91,7 @@ pub(crate) fn remove_leftovers(dir: &Path, stem: &str, suffix: &str) {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if let Some(middle) = name.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(suffix)) {
-            if middle.trim_end_matches('.').chars().all(|c| c.is_ascii_digit()) {
+            if !middle.is_empty() && middle.chars().all(|c| c.is_ascii_digit()) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }

@@ -1,6 +1,7 @@
 //! Checksummed download of MNIST from public mirrors (or a local directory acting as one).
 
 use crate::error::{Error, Result};
+use crate::files::{hex, read_at_most};
 use crate::lock::{remove_leftovers, DirLock};
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
@@ -98,18 +99,7 @@ pub const DEFAULT_IDLE_TIMEOUT_S: u64 = 60;
 /// A local mirror's file, at most [`MAX_DOWNLOAD_BYTES`] of it (a device such as `/dev/zero`
 /// is refused).
 fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, String> {
-    use std::io::Read;
-    let named = |e: std::io::Error| format!("{}: {e}", path.display());
-    let file = std::fs::File::open(path).map_err(named)?;
-    if !file.metadata().map_err(named)?.is_file() {
-        return Err(format!("{}: not a regular file", path.display()));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_DOWNLOAD_BYTES + 1).read_to_end(&mut bytes).map_err(named)?;
-    if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
-        return Err(format!("{}: larger than {MAX_DOWNLOAD_BYTES} bytes", path.display()));
-    }
-    Ok(bytes)
+    read_at_most(path, MAX_DOWNLOAD_BYTES).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The idle timeout of downloads: [`IDLE_TIMEOUT_ENV`] seconds, else [`DEFAULT_IDLE_TIMEOUT_S`].
@@ -185,7 +175,7 @@ fn download(url: &str) -> std::result::Result<Vec<u8>, String> {
 
 /// Hex MD5 of `bytes`.
 pub fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Md5::digest(bytes))
 }
 
 /// Makes sure `dir` holds the four MNIST files with the right checksums, fetching what is

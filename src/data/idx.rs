@@ -1,6 +1,7 @@
 //! Reading IDX files (the MNIST format), gzipped or raw, with every header field checked.
 
 use crate::error::{Error, Result};
+use crate::files::open_regular;
 use flate2::read::GzDecoder;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -29,14 +30,10 @@ pub const MAX_IDX_BYTES: usize = 256 << 20;
 /// and no more than the payload it announces is ever read or decompressed, so a small file
 /// cannot expand without bound. Errors name the file and what is wrong with it.
 pub fn read_idx(path: &Path, expected_magic: u32) -> Result<IdxArray> {
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+    let file = open_regular(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::MissingData { path: path.to_path_buf() },
         _ => Error::io("reading", path, e),
     })?;
-    let is_file = file.metadata().map_err(|e| Error::io("reading", path, e))?.is_file();
-    if !is_file {
-        return Err(corrupt(path, "it is not a regular file (a device or a folder?)".into()));
-    }
     let mut reader = BufReader::new(file);
     let gzipped = reader
         .fill_buf()

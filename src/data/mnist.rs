@@ -120,7 +120,12 @@ impl Split {
 
     /// All indices in a random order (one epoch, as Keras' `fit(shuffle=True)`).
     pub fn shuffled_indices(&self, rng: &mut impl Rng) -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..self.len()).collect();
+        self.shuffled_first(self.len(), rng)
+    }
+
+    /// The indices of the first `n` images (all, when there are fewer) in a random order.
+    pub fn shuffled_first(&self, n: usize, rng: &mut impl Rng) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..n.min(self.len())).collect();
         idx.shuffle(rng);
         idx
     }

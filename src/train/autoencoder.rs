@@ -16,7 +16,6 @@ use crate::rng::{mix, step_rng, Stream};
 use crate::summary::Summary;
 use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -234,9 +233,10 @@ impl AutoencoderCore {
 
     /// The epoch's order of the training images it uses (the first `train_images` of them).
     fn epoch_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.train_len()).collect();
-        order.shuffle(&mut step_rng(self.config.seed, self.counters.epoch, Stream::Batch));
-        order
+        self.mnist.train.shuffled_first(
+            self.train_len(),
+            &mut step_rng(self.config.seed, self.counters.epoch, Stream::Batch),
+        )
     }
 
     /// Closes an epoch: records its losses (returned as (train, test)) and writes a checkpoint.

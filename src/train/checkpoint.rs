@@ -278,7 +278,7 @@ impl TensorStore {
             path: path.to_path_buf(),
             reason,
         };
-        let buffer = read_checkpoint_bytes(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+        let buffer = crate::files::read_at_most(path, MAX_CHECKPOINT_BYTES).map_err(|e| bad(format!("cannot read it ({e})")))?;
         let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| bad(format!("not a safetensors file ({e:?})")))?;
         let metadata = metadata.metadata().clone().unwrap_or_default();
         let state = metadata
@@ -333,7 +333,7 @@ impl TensorStore {
                 hash.update(v.to_le_bytes());
             }
         }
-        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::files::hex(&hash.finalize())
     }
 
     /// The first tensor value that is NaN or infinite, with its tensor's name.
@@ -351,21 +351,6 @@ pub const MAX_CHECKPOINT_BYTES: u64 = 1 << 30;
 const STATE_KEY: &str = "genlab_state";
 /// Metadata key of the tensors' checksum.
 const CHECKSUM_KEY: &str = "genlab_checksum";
-
-/// A regular file's bytes, at most [`MAX_CHECKPOINT_BYTES`].
-fn read_checkpoint_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut buffer = Vec::new();
-    file.take(MAX_CHECKPOINT_BYTES + 1).read_to_end(&mut buffer)?;
-    if buffer.len() as u64 > MAX_CHECKPOINT_BYTES {
-        return Err(std::io::Error::other(format!("larger than {MAX_CHECKPOINT_BYTES} bytes")));
-    }
-    Ok(buffer)
-}
 
 fn tmp_path(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

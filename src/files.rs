@@ -1,0 +1,30 @@
+//! Reading files without trusting them: regular files only, and never more than a stated limit.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// Opens `path` for reading if it is a regular file (a device such as `/dev/zero`, a pipe or a
+/// folder is refused as "not a regular file").
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<File> {
+    let file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file `path`, or an error when it holds more than `limit`.
+pub(crate) fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// Lower-case hex of `bytes` (a digest).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
