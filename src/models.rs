@@ -4,7 +4,9 @@
 //! `…Net` aliases are the built modules with their weights. The `build_*` functions apply the
 //! Keras settings dfdx does not default to. Shapes are channels-first, `(batch, C, H, W)`.
 
-use crate::layers::{Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid};
+use crate::layers::{
+    Activation, Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid,
+};
 use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, Tanh};
 use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt, Module};
 use dfdx::prelude::*;
@@ -22,10 +24,14 @@ pub const NOISE_DIM: usize = 100;
 /// generator.add(UpSampling2D())                                            -> UpSampleConv2d<128, 64, 5, 14>
 /// generator.add(Conv2D(64, kernel_size=5, padding='same'))                 ->   (the two lines as one layer)
 /// generator.add(BatchNormalization())                                      -> BatchNorm2D<64>
-/// generator.add(Activation(LeakyReLU(0.2)))                                -> LeakyRelu<20>
+/// generator.add(Activation(LeakyReLU(0.2)))                                -> Activation<LeakyRelu<20>>
 /// generator.add(UpSampling2D())                                            -> UpSampleConv2d<64, 1, 5, 28>
 /// generator.add(Conv2D(1, kernel_size=5, padding='same', activation='tanh')) ->   (the two lines as one layer), Tanh
 /// ```
+///
+/// A bare activation after a layer (`LeakyRelu<20>` after the `Dense`, `Tanh` at the end) is
+/// that layer's `activation=` argument and, as in Keras, has no summary row; the lecture's
+/// `Activation(..)` layer is [`Activation`] and has one.
 ///
 /// Each `UpSampling2D()` + `Conv2D(.., padding='same')` pair is one [`UpSampleConv2d`]: the same
 /// function and the same 5x5 weights, computed on the small image with 2.8x fewer operations.
@@ -33,7 +39,7 @@ pub const NOISE_DIM: usize = 100;
 pub type Generator = (
     (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
     Reshape<128, 7, 7>,
-    (UpSampleConv2d<128, 64, 5, 14>, BatchNorm2D<64>, LeakyRelu<20>),
+    (UpSampleConv2d<128, 64, 5, 14>, BatchNorm2D<64>, Activation<LeakyRelu<20>>),
     (UpSampleConv2d<64, 1, 5, 28>, Tanh),
 );
 
@@ -42,7 +48,12 @@ pub type Generator = (
 pub type UnfusedGenerator = (
     (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
     Reshape<128, 7, 7>,
-    (UpSampling2D<14>, Conv2d<128, 64, 5, 1, Same, 14>, BatchNorm2D<64>, LeakyRelu<20>),
+    (
+        UpSampling2D<14>,
+        Conv2d<128, 64, 5, 1, Same, 14>,
+        BatchNorm2D<64>,
+        Activation<LeakyRelu<20>>,
+    ),
     (UpSampling2D<28>, Conv2d<64, 1, 5, 1, Same, 28>, Tanh),
 );
 
@@ -53,10 +64,10 @@ pub type UnfusedGenerator = (
 ///
 /// Keras equivalent (the lecture):
 /// ```text
-/// Conv2D(64, kernel_size=5, strides=2, input_shape=(28,28,1), padding="same") -> Conv2d<1, 64, 5, 2, Same, 14, LeakyRelu<20>>
+/// Conv2D(64, kernel_size=5, strides=2, input_shape=(28,28,1), padding="same") -> Conv2d<1, 64, 5, 2, Same, 14, Activation<LeakyRelu<20>>>
 /// Activation(LeakyReLU(0.2))                                                  ->   (fused: the conv's last type parameter)
 /// Dropout(0.3)                                                                -> Dropout<30>
-/// Conv2D(128, kernel_size=5, strides=2, padding="same")                       -> Conv2d<64, 128, 5, 2, Same, 7, LeakyRelu<20>>
+/// Conv2D(128, kernel_size=5, strides=2, padding="same")                       -> Conv2d<64, 128, 5, 2, Same, 7, Activation<LeakyRelu<20>>>
 /// Activation(LeakyReLU(0.2))                                                  ->   (fused)
 /// Dropout(0.3)                                                                -> Dropout<30>
 /// Flatten()                                                                   -> Flatten<6272>
@@ -66,8 +77,8 @@ pub type UnfusedGenerator = (
 /// Each `Activation(LeakyReLU(0.2))` runs inside the convolution before it (one pass over the
 /// convolution's own output instead of a layer of its own); the summary still lists it as a row.
 pub type Discriminator = (
-    (Conv2d<1, 64, 5, 2, Same, 14, LeakyRelu<20>>, Dropout<30>),
-    (Conv2d<64, 128, 5, 2, Same, 7, LeakyRelu<20>>, Dropout<30>),
+    (Conv2d<1, 64, 5, 2, Same, 14, Activation<LeakyRelu<20>>>, Dropout<30>),
+    (Conv2d<64, 128, 5, 2, Same, 7, Activation<LeakyRelu<20>>>, Dropout<30>),
     Flatten<6272>,
     Dense<6272, 1>,
 );

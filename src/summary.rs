@@ -22,6 +22,17 @@ pub struct LayerRow {
 }
 
 impl LayerRow {
+    /// A row named `name` of Keras class `class`.
+    pub fn new(name: &str, class: &str, output_shape: Vec<usize>, trainable: usize, non_trainable: usize) -> LayerRow {
+        LayerRow {
+            name: name.into(),
+            class: class.into(),
+            output_shape,
+            trainable,
+            non_trainable,
+        }
+    }
+
     /// All parameters of the row.
     pub fn params(&self) -> usize {
         self.trainable + self.non_trainable
@@ -73,43 +84,55 @@ impl Summary {
         self.rows.iter().map(|r| r.non_trainable).sum()
     }
 
-    /// Builds the summary of a model by running a one-image batch through it.
+    /// Builds the summary of a model by running a one-image batch through it, named as Keras
+    /// names the first model of a program (`conv2d`, `conv2d_1`, ...).
     pub fn of<M, X>(name: &str, model: &M, example: X) -> Summary
     where
         M: Summarize<X>,
         X: HasShape,
     {
+        let mut summary = Summary::unnamed(model, example);
+        summary.name = name.to_string();
+        KerasNames::default().number(&mut summary.rows);
+        summary
+    }
+
+    /// The summary of a `Sequential` model built in a program after others: its name and its
+    /// layers' names continue the program's counts (`names`), as Keras' do (the discriminator's
+    /// first convolution is `conv2d_2` when the generator has two).
+    pub fn of_sequential<M, X>(names: &mut KerasNames, model: &M, example: X) -> Summary
+    where
+        M: Summarize<X>,
+        X: HasShape,
+    {
+        let mut summary = Summary::unnamed(model, example);
+        summary.name = names.next("sequential");
+        // A Sequential built with `input_shape=` creates an input layer it does not list.
+        names.next("input_layer");
+        names.number(&mut summary.rows);
+        summary
+    }
+
+    fn unnamed<M: Summarize<X>, X: HasShape>(model: &M, example: X) -> Summary {
         let input_shape = without_batch(example.shape());
         let mut rows = Vec::new();
         model.summarize(example, &mut rows);
-        number_like_keras(&mut rows);
         Summary {
-            name: name.to_string(),
+            name: String::new(),
             input_shape,
             rows,
         }
     }
 
     /// A summary of models joined in sequence (like Keras' functional `Model(ginput, d(g(ginput)))`),
-    /// one row per part; `frozen` parts count as non-trainable.
-    pub fn combined(name: &str, input_shape: Vec<usize>, parts: &[(&Summary, bool)]) -> Summary {
-        let mut rows = vec![LayerRow {
-            name: "input_layer".into(),
-            class: "InputLayer".into(),
-            output_shape: input_shape.clone(),
-            trainable: 0,
-            non_trainable: 0,
-        }];
+    /// one row for the input layer and one per part; `frozen` parts count as non-trainable.
+    pub fn combined(names: &mut KerasNames, name: &str, input_shape: Vec<usize>, parts: &[(&Summary, bool)]) -> Summary {
+        let mut rows = vec![LayerRow::new(&names.next("input_layer"), "InputLayer", input_shape.clone(), 0, 0)];
         for (part, frozen) in parts {
             let total = part.total_params();
             let trainable = if *frozen { 0 } else { part.trainable_params() };
-            rows.push(LayerRow {
-                name: part.name.clone(),
-                class: "Sequential".into(),
-                output_shape: part.rows.last().map(|r| r.output_shape.clone()).unwrap_or_default(),
-                trainable,
-                non_trainable: total - trainable,
-            });
+            let output_shape = part.rows.last().map(|r| r.output_shape.clone()).unwrap_or_default();
+            rows.push(LayerRow::new(&part.name, "Sequential", output_shape, trainable, total - trainable));
         }
         Summary {
             name: name.to_string(),
@@ -119,20 +142,32 @@ impl Summary {
     }
 }
 
-fn without_batch<S: Shape>(shape: &S) -> Vec<usize> {
-    shape.concrete().into_iter().skip(1).collect()
+/// The names Keras has handed out in one program: each stem counts up across every model built
+/// in it (`conv2d`, `conv2d_1`, ...; `sequential`, `sequential_1`, ...).
+///
+/// Keras equivalent: the per-session name counter behind `keras.backend.get_uid`.
+#[derive(Debug, Default, Clone)]
+pub struct KerasNames(std::collections::HashMap<String, usize>);
+
+impl KerasNames {
+    /// The next name for `stem`: the stem itself the first time, then `stem_1`, `stem_2`, ...
+    pub fn next(&mut self, stem: &str) -> String {
+        let n = self.0.entry(stem.to_string()).or_insert(0);
+        let name = if *n == 0 { stem.to_string() } else { format!("{stem}_{n}") };
+        *n += 1;
+        name
+    }
+
+    /// Replaces each row's name stem with its next name.
+    fn number(&mut self, rows: &mut [LayerRow]) {
+        for row in rows {
+            row.name = self.next(&row.name);
+        }
+    }
 }
 
-/// Keras names repeats `conv2d`, `conv2d_1`, `conv2d_2`, ...
-fn number_like_keras(rows: &mut [LayerRow]) {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    for row in rows {
-        let n = seen.entry(row.name.clone()).or_insert(0);
-        if *n > 0 {
-            row.name = format!("{}_{}", row.name, n);
-        }
-        *n += 1;
-    }
+fn without_batch<S: Shape>(shape: &S) -> Vec<usize> {
+    shape.concrete().into_iter().skip(1).collect()
 }
 
 fn shape_text(shape: &[usize]) -> String {
@@ -200,21 +235,17 @@ where
         let y = self.forward(x);
         let (trainable, non_trainable) = param_counts(self);
         let output_shape = without_batch(y.shape());
-        rows.push(LayerRow {
-            name: L::KERAS_NAME.to_string(),
-            class: L::KERAS_CLASS.to_string(),
-            output_shape: output_shape.clone(),
-            trainable,
-            non_trainable,
-        });
+        if L::OWN_ROW {
+            rows.push(LayerRow::new(
+                L::KERAS_NAME,
+                L::KERAS_CLASS,
+                output_shape.clone(),
+                trainable,
+                non_trainable,
+            ));
+        }
         if let Some((class, name)) = L::EXTRA_ROW {
-            rows.push(LayerRow {
-                name: name.to_string(),
-                class: class.to_string(),
-                output_shape,
-                trainable: 0,
-                non_trainable: 0,
-            });
+            rows.push(LayerRow::new(name, class, output_shape, 0, 0));
         }
         y
     }

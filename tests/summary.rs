@@ -1,8 +1,84 @@
-//! The Keras-style summaries equal Keras' parameter counts.
+//! The Keras-style summaries equal Keras' own tables for the lecture's code.
 
 mod common;
 
 use genlab::summaries;
+use genlab::summary::Summary;
+
+/// What Keras printed for one model: `tests/keras/summaries.json`, written by
+/// `bench/keras_summaries.py` from the lecture's code run verbatim.
+fn keras_table(model: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keras/summaries.json")).unwrap();
+    let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+    all[model].clone()
+}
+
+/// Every row of genlab's table against Keras': name, class, output shape (Keras' channels-last
+/// turned channels-first), parameters and trainable parameters, in order; and the model's name.
+fn assert_rows_are_keras(ours: &Summary, model: &str) {
+    let keras = keras_table(model);
+    assert_eq!(ours.name, keras["name"].as_str().unwrap(), "{model}'s name");
+    let theirs = keras["rows"].as_array().unwrap();
+    let names = |rows: Vec<String>| rows.join(", ");
+    assert_eq!(
+        names(ours.rows.iter().map(|r| format!("{} ({})", r.name, r.class)).collect()),
+        names(
+            theirs
+                .iter()
+                .map(|r| format!("{} ({})", r["name"].as_str().unwrap(), r["class"].as_str().unwrap()))
+                .collect()
+        ),
+        "{model}'s rows"
+    );
+    for (row, k) in ours.rows.iter().zip(theirs) {
+        let mut shape: Vec<usize> = k["output_shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect();
+        if shape.len() == 3 {
+            shape.rotate_right(1);
+        }
+        assert_eq!(row.output_shape, shape, "{model} {}: output shape", row.name);
+        assert_eq!(
+            row.params() as u64,
+            k["params"].as_u64().unwrap(),
+            "{model} {}: parameters",
+            row.name
+        );
+        assert_eq!(
+            row.trainable as u64,
+            k["trainable"].as_u64().unwrap(),
+            "{model} {}: trainable",
+            row.name
+        );
+    }
+}
+
+/// Rows, names, shapes and counts of all four models are the ones Keras prints for the lecture's
+/// code, and the printed table shows each row as Keras does (`name (Class)`).
+#[test]
+fn every_row_is_the_one_keras_prints() {
+    for (ours, model) in [
+        (summaries::generator(), "generator"),
+        (summaries::discriminator(), "discriminator"),
+        (summaries::gan(), "gan"),
+        (summaries::autoencoder(), "autoencoder"),
+    ] {
+        assert_rows_are_keras(&ours, model);
+        let printed = ours.to_string();
+        let keras = keras_table(model);
+        for row in keras["rows"].as_array().unwrap() {
+            let cell = format!("{} ({})", row["name"].as_str().unwrap(), row["class"].as_str().unwrap());
+            assert!(
+                keras["printed"].as_str().unwrap().contains(&cell),
+                "the JSON's own table lists {cell}"
+            );
+            assert!(printed.contains(&cell), "{model}: {cell} missing from\n{printed}");
+        }
+    }
+}
 
 #[test]
 fn generator_matches_keras() {

@@ -267,3 +267,86 @@ fn new_refuses_an_existing_run_and_start_over_replaces_it() {
     assert_eq!(gan.iteration(), 0);
     assert!(!dir.join(CHECKPOINT_FILE).exists(), "the old checkpoint is gone");
 }
+
+/// `train_until(n)` and `fit_until(n)` reach a total, so re-running a notebook cell after a
+/// resume finishes the run instead of adding to it; past the total they train nothing.
+#[test]
+fn until_means_a_total_even_after_a_resume() {
+    let dir = common::temp_dir("until-gan");
+    let mut gan = Gan::with_data(gan_config(0, Some(dir.clone())), common::mnist()).unwrap();
+    gan.train_until(3).unwrap();
+    drop(gan);
+    let mut gan = Gan::resume(&dir).unwrap();
+    assert_eq!(gan.iteration(), 3);
+    gan.train_until(5).unwrap();
+    gan.train_until(4).unwrap();
+    assert_eq!((gan.iteration(), gan.history().g_loss.len()), (5, 5));
+
+    let config = AutoencoderConfig {
+        batch_size: 100,
+        train_images: Some(200),
+        ..ae_config(0, None)
+    };
+    let mut ae = Autoencoder::with_data(config, common::mnist()).unwrap();
+    ae.fit_steps(1).unwrap();
+    ae.fit_until(2).unwrap();
+    assert_eq!((ae.epoch(), ae.steps_done()), (2, 4), "the partly trained epoch counts");
+    ae.fit_until(1).unwrap();
+    assert_eq!(ae.epoch(), 2);
+}
+
+/// The autoencoder keeps its snapshot digits' reconstructions after every epoch (different
+/// digits, checkpointed), and `progression_figure(&[1, 2])` shows them in one figure.
+#[test]
+fn the_autoencoder_progression_shows_distinct_digits_after_each_epoch() {
+    let dir = common::temp_dir("ae-progression");
+    let config = AutoencoderConfig {
+        batch_size: 100,
+        train_images: Some(200),
+        run_dir: Some(dir.clone()),
+        ..ae_config(0, None)
+    };
+    let mut ae = Autoencoder::with_data(config, common::mnist()).unwrap();
+    ae.fit_until(2).unwrap();
+    let picks = ae.snapshot_indices();
+    let mut digits: Vec<u8> = picks.iter().map(|&i| common::mnist().test.labels[i]).collect();
+    digits.sort();
+    digits.dedup();
+    assert_eq!((picks.len(), digits.len()), (5, 5), "five test images of five digits");
+    let history = ae.history().clone();
+    assert_eq!(history.snapshots.len(), 2);
+    assert_ne!(history.snapshots[0], history.snapshots[1], "the second epoch changes them");
+    let (_, now) = ae.reconstruct_test(&picks).unwrap();
+    assert_eq!(history.snapshots[1], now, "the last snapshot is the model's own output");
+    drop(ae);
+    let ae = Autoencoder::resume(&dir).unwrap();
+    assert_eq!(ae.history(), &history);
+    let (w, h) = ae.progression_figure(&[1, 2]).unwrap().size();
+    let (w1, h1) = ae.progression_figure(&[2]).unwrap().size();
+    assert!(w == w1 && h > h1, "a row per epoch: {w}x{h} vs {w1}x{h1}");
+    for bad in [&[3][..], &[0], &[]] {
+        assert!(matches!(ae.progression_figure(bad), Err(Error::InvalidArgument(_))), "{bad:?}");
+    }
+}
+
+/// The training GIF is a GIF with one frame per snapshot, shown inline as `image/gif`.
+#[test]
+fn the_training_gif_has_a_frame_per_snapshot() {
+    let mut gan = Gan::with_data(gan_config(0, None), common::mnist()).unwrap();
+    gan.train(4).unwrap();
+    let gif = gan.training_gif().unwrap();
+    let mut decoder = gif::DecodeOptions::new().read_info(gif.bytes()).unwrap();
+    let mut frames = 0;
+    while decoder.read_next_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(frames, gan.history().snapshots.len());
+    let (part, whole) = (gan.progression_figure_in(2, 2..=4).unwrap(), gan.progression_figure(2).unwrap());
+    assert!(
+        part.size().0 < whole.size().0,
+        "2 of 3 panels: {:?} vs {:?}",
+        part.size(),
+        whole.size()
+    );
+    assert!(gan.progression_figure_in(2, 6..=8).is_err());
+}

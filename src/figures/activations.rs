@@ -16,7 +16,7 @@ pub enum Activation {
     Relu,
     /// `max(0.1x, x)`, the slide's slope (the lecture's models use 0.2).
     LeakyRelu,
-    /// `max(w1 x + b1, w2 x + b2)` with the example pieces `w1 = 1, b1 = 0.5` and
+    /// `max(w1ᵀx + b1, w2ᵀx + b2)` (for a single input `x`, `w1ᵀx = w1 x`) with the example pieces `w1 = 1, b1 = 0.5` and
     /// `w2 = -0.5, b2 = 0` (a learned layer picks its own pieces; with more pieces it can
     /// approximate any convex function).
     Maxout,
@@ -90,8 +90,8 @@ impl Activation {
             Activation::Tanh => "tanh  tanh(x)",
             Activation::Relu => "ReLU  max(0, x)",
             Activation::LeakyRelu => "Leaky ReLU  max(0.1x, x)",
-            Activation::Maxout => "Maxout  max(w₁x + b₁, w₂x + b₂)",
-            Activation::Elu => "ELU  x if x ≥ 0, α(eˣ − 1) if x < 0",
+            Activation::Maxout => "Maxout  max(w₁ᵀx + b₁, w₂ᵀx + b₂)",
+            Activation::Elu => "ELU  x if x ≥ 0, α(eˣ − 1) if x < 0; α = 1",
         }
     }
 
@@ -122,8 +122,8 @@ pub fn draw_activations<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: f6
         let mut chart = ChartBuilder::on(panel)
             .caption(act.title(), ("sans-serif", 15.0 * s))
             .margin(8.0 * s)
-            .x_label_area_size(24.0 * s)
-            .y_label_area_size(34.0 * s)
+            .x_label_area_size(38.0 * s)
+            .y_label_area_size(48.0 * s)
             .build_cartesian_2d(-5.0..5.0, act.y_range())
             .map_err(err)?;
         chart
@@ -132,9 +132,12 @@ pub fn draw_activations<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: f6
             .x_labels(5)
             .y_labels(5)
             .light_line_style(WHITE.mix(0.0))
+            .x_desc("x")
+            .y_desc("f(x), f′(x)")
+            .axis_desc_style(("sans-serif", 12.0 * s))
             .draw()
             .map_err(err)?;
-        let xs: Vec<f64> = (0..=400).map(|i| -5.0 + i as f64 * 0.025).collect();
+        let xs: Vec<f64> = (0..=1000).map(|i| -5.0 + i as f64 * 0.01).collect();
         chart
             .draw_series(LineSeries::new([(-5.0, 0.0), (5.0, 0.0)], BLACK.mix(0.3)))
             .map_err(err)?;

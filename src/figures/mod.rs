@@ -12,7 +12,7 @@ mod images;
 mod losses;
 
 pub use activations::Activation;
-pub use gif::save_gif;
+pub use gif::{save_gif, Animation};
 pub use images::{PixelRange, IMAGE_SIDE};
 
 use crate::error::{Error, Result};
@@ -156,12 +156,15 @@ impl Figure {
             (self.width as f64 * scale).round() as u32,
             (self.height as f64 * scale).round() as u32,
         );
-        let mut buf = vec![255u8; (w * h * 3) as usize];
+        // Drawn at twice the size and averaged down: plotters' bitmap lines and text have no
+        // anti-aliasing, and curves drawn at the final size look jagged.
+        let (big_w, big_h) = (2 * w, 2 * h);
+        let mut big = vec![255u8; (big_w * big_h * 3) as usize];
         {
-            let backend = plotters::backend::BitMapBackend::with_buffer(&mut buf, (w, h));
-            canvas::render(&self.plot, backend, scale)?;
+            let backend = plotters::backend::BitMapBackend::with_buffer(&mut big, (big_w, big_h));
+            canvas::render(&self.plot, backend, 2.0 * scale)?;
         }
-        Ok((w, h, buf))
+        Ok((w, h, halve(&big, w as usize, h as usize)))
     }
 
     /// PNG bytes at `scale`.
@@ -211,6 +214,23 @@ impl Figure {
             Err(e) => eprintln!("figure could not be drawn: {e}"),
         }
     }
+}
+
+/// An RGB image of `2w x 2h` pixels averaged down to `w x h` (each output pixel the mean of
+/// its 2x2 block).
+fn halve(big: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let row = 2 * w * 3;
+    let mut out = vec![0u8; w * h * 3];
+    for (y, out_row) in out.chunks_exact_mut(w * 3).enumerate() {
+        let (top, bottom) = (&big[2 * y * row..][..row], &big[(2 * y + 1) * row..][..row]);
+        for (x, px) in out_row.chunks_exact_mut(3).enumerate() {
+            for (c, v) in px.iter_mut().enumerate() {
+                let at = |line: &[u8], dx: usize| line[(2 * x + dx) * 3 + c] as u16;
+                *v = ((at(top, 0) + at(top, 1) + at(bottom, 0) + at(bottom, 1) + 2) / 4) as u8;
+            }
+        }
+    }
+    out
 }
 
 /// Encodes RGB pixels as PNG.

@@ -1,6 +1,6 @@
 //! Forward passes through a frozen model: gradients reach the input, not the weights.
 
-use super::{Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, Padding};
+use super::{Activation, Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, Padding};
 use dfdx::nn::modules::{Module, ModuleMut};
 use dfdx::prelude::*;
 
@@ -56,6 +56,7 @@ macro_rules! frozen_is_forward_mut {
     };
 }
 frozen_is_forward_mut!([const P: usize], LeakyRelu<P>);
+frozen_is_forward_mut!([A], Activation<A>);
 frozen_is_forward_mut!([const R: usize], Dropout<R>);
 frozen_is_forward_mut!([const N: usize], Flatten<N>);
 

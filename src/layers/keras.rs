@@ -1,6 +1,6 @@
 //! What every genlab layer tells about itself: its Keras class and how to reseed it.
 
-use super::{Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D};
+use super::{Activation, Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D};
 use dfdx::nn::modules::{BatchNorm1D, BatchNorm2D, ReLU, Sigmoid, Tanh};
 use dfdx::prelude::*;
 
@@ -10,6 +10,9 @@ pub trait KerasLayer {
     const KERAS_CLASS: &'static str;
     /// The Keras default name stem, e.g. `"conv2d"` (Keras adds `_1`, `_2`, ... to repeats).
     const KERAS_NAME: &'static str;
+    /// Whether the layer has a summary row of its own: `false` for a bare activation, which is
+    /// the `activation=` argument of the layer before it (Keras lists no row for it).
+    const OWN_ROW: bool = true;
     /// A second summary row `(Keras class, Keras name)` for a layer that stands for two of the
     /// lecture's lines (a convolution with its fused `Activation(LeakyReLU(0.2))`).
     const EXTRA_ROW: Option<(&'static str, &'static str)> = None;
@@ -60,17 +63,29 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
     const EXTRA_ROW: Option<(&'static str, &'static str)> = A::ROW;
 }
 keras_layer!("Dense", "dense", [const I: usize, const O: usize], Dense<I, O>);
-keras_layer!("LeakyReLU", "leaky_re_lu", [const P: usize], LeakyRelu<P>);
 keras_layer!("Flatten", "flatten", [const N: usize], Flatten<N>);
 keras_layer!("Reshape", "reshape", [const C: usize, const H: usize, const W: usize], Reshape<C, H, W>);
 keras_layer!("UpSampling2D", "up_sampling2d", [const O: usize], UpSampling2D<O>);
 keras_layer!("MaxPooling2D", "max_pooling2d", [const O: usize], MaxPool2d<O>);
 keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm1D<C, f32, Cpu>);
 keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm2D<C, f32, Cpu>);
-keras_layer!("Activation", "activation", [], Tanh);
-keras_layer!("Activation", "activation", [], ReLU);
-keras_layer!("Activation", "activation", [], Relu);
-keras_layer!("Activation", "activation", [], Sigmoid);
+keras_layer!("Activation", "activation", [A], Activation<A>);
+
+/// A bare activation: the `activation=` argument of the layer before it, no row of its own.
+macro_rules! activation_argument {
+    ($class:literal, $name:literal, [$($generics:tt)*], $ty:ty) => {
+        impl<$($generics)*> KerasLayer for $ty {
+            const KERAS_CLASS: &'static str = $class;
+            const KERAS_NAME: &'static str = $name;
+            const OWN_ROW: bool = false;
+        }
+    };
+}
+activation_argument!("LeakyReLU", "leaky_re_lu", [const P: usize], LeakyRelu<P>);
+activation_argument!("Activation", "activation", [], Tanh);
+activation_argument!("Activation", "activation", [], ReLU);
+activation_argument!("Activation", "activation", [], Relu);
+activation_argument!("Activation", "activation", [], Sigmoid);
 
 impl<const R: usize> KerasLayer for Dropout<R> {
     const KERAS_CLASS: &'static str = "Dropout";

@@ -23,6 +23,7 @@ macro_rules! for_each_tuple {
 }
 pub(crate) use for_each_tuple;
 
+mod activation;
 mod conv2d;
 mod dense;
 mod dropout;
@@ -36,6 +37,7 @@ mod reshape;
 mod upsample_conv2d;
 mod upsampling;
 
+pub use activation::Activation;
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;

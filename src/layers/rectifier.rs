@@ -32,11 +32,11 @@ impl ConvActivation for Relu {
     const SLOPE: Option<f32> = Some(0.0);
 }
 
-/// The lecture's discriminator writes `Activation(LeakyReLU(0.2))` after each convolution: fused
-/// here, listed as its own row in the summary.
+/// `Conv2D(.., activation=LeakyReLU(0.2))`: part of the layer, no row. The lecture's
+/// discriminator writes `Activation(LeakyReLU(0.2))` after each convolution instead, which is
+/// [`Activation<LeakyRelu<20>>`](super::Activation) as the activation parameter.
 impl<const P: usize> ConvActivation for LeakyRelu<P> {
     const SLOPE: Option<f32> = Some(LeakyRelu::<P>::SLOPE);
-    const ROW: Option<(&'static str, &'static str)> = Some(("LeakyReLU", "leaky_re_lu"));
 }
 
 /// `max(x, a x)` with `a = SLOPE_PERCENT / 100`; the lecture uses 0.2, `LeakyRelu<20>`.

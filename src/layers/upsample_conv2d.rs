@@ -90,15 +90,11 @@ where
     fn summarize(&self, x: X, rows: &mut Vec<LayerRow>) -> Self::Output {
         let y = self.forward(x);
         let (trainable, non_trainable) = param_counts(self);
-        let row = |name: &str, class: &str, shape: Vec<usize>, trainable, non_trainable| LayerRow {
-            name: name.into(),
-            class: class.into(),
-            output_shape: shape,
-            trainable,
-            non_trainable,
-        };
-        rows.push(row("up_sampling2d", "UpSampling2D", vec![I, O, O], 0, 0));
-        rows.push(row("conv2d", "Conv2D", vec![F, O, O], trainable, non_trainable));
+        rows.push(LayerRow::new("up_sampling2d", "UpSampling2D", vec![I, O, O], 0, 0));
+        rows.push(LayerRow::new("conv2d", "Conv2D", vec![F, O, O], trainable, non_trainable));
+        if let Some((class, name)) = A::ROW {
+            rows.push(LayerRow::new(name, class, vec![F, O, O], 0, 0));
+        }
         y
     }
 }

@@ -29,7 +29,8 @@ pub struct AutoencoderConfig {
     pub seed: u64,
     /// Optimiser settings (Keras' Adam defaults).
     pub adam: AdamConfig,
-    /// Print a progress line every this many steps (0: silent).
+    /// Print a progress line every this many steps, and one line per finished epoch (0: silent;
+    /// the default [`EPOCHS_ONLY`](AutoencoderConfig::EPOCHS_ONLY): the epoch lines alone).
     pub log_every: u64,
     /// Where checkpoints go (one per epoch and on stop); `None` keeps the run in memory only.
     /// (Not saved in checkpoints: a run continues wherever it is resumed from.)
@@ -45,12 +46,24 @@ pub struct AutoencoderConfig {
     /// and the target is the clean image; 0 trains the lecture's plain autoencoder.
     #[serde(default)]
     pub noise_factor: f32,
+    /// Test images (of different digits, picked by `seed`) whose reconstructions are kept after
+    /// every epoch, for [`Autoencoder::progression_figure`]; 0 to 10.
+    #[serde(default = "lecture_snapshot_images")]
+    pub snapshot_images: usize,
+}
+
+/// The lecture shows 5 test images.
+fn lecture_snapshot_images() -> usize {
+    5
 }
 
 impl AutoencoderConfig {
     /// Epochs of the lecture's training (`epochs=50`): what `genlab autoencoder` trains when no
     /// count is given.
     pub const LECTURE_EPOCHS: u64 = 50;
+
+    /// `log_every` for one line per epoch and none between, as Keras' `fit(.., verbose=2)`.
+    pub const EPOCHS_ONLY: u64 = u64::MAX;
 
     /// Checks the settings against what training accepts, before anything is allocated; the
     /// error names the setting, its limits and why.
@@ -67,6 +80,12 @@ impl AutoencoderConfig {
                 self.noise_factor
             )));
         }
+        if self.snapshot_images > 10 {
+            return Err(Error::InvalidArgument(format!(
+                "snapshot_images must be 0 to 10 (one test image per digit), got {}",
+                self.snapshot_images
+            )));
+        }
         self.adam.check()
     }
 }
@@ -77,11 +96,12 @@ impl Default for AutoencoderConfig {
             batch_size: 128,
             seed: 0,
             adam: AdamConfig::default(),
-            log_every: 100,
+            log_every: AutoencoderConfig::EPOCHS_ONLY,
             run_dir: None,
             progress_bar: false,
             train_images: None,
             noise_factor: 0.0,
+            snapshot_images: lecture_snapshot_images(),
         }
     }
 }
@@ -93,6 +113,10 @@ pub struct AutoencoderHistory {
     pub train_loss: Vec<f32>,
     /// Binary cross-entropy on the test set after each epoch (Keras' `val_loss`).
     pub test_loss: Vec<f32>,
+    /// Reconstructions (in `[0, 1]`) of the run's snapshot test images after each epoch, their
+    /// 784 values each concatenated.
+    #[serde(default)]
+    pub snapshots: Vec<Vec<f32>>,
 }
 
 /// Where an autoencoder run stands (saved in its checkpoints), mid-epoch included.
@@ -109,7 +133,7 @@ struct AutoencoderCounters {
 impl AutoencoderCounters {
     /// Checks that the counters agree with each other and with the run's epoch: a position
     /// inside the epoch, the images seen so far in it, one finite pair of losses per epoch.
-    fn check(&self, per_epoch: u64, batch: usize, train_len: usize) -> std::result::Result<(), String> {
+    fn check(&self, per_epoch: u64, batch: usize, train_len: usize, snapshot_images: usize) -> std::result::Result<(), String> {
         let h = &self.history;
         if self.step_in_epoch >= per_epoch {
             return Err(format!("it stands at step {} of an epoch of {per_epoch} steps", self.step_in_epoch));
@@ -131,6 +155,14 @@ impl AutoencoderCounters {
         }
         if let Some(v) = h.train_loss.iter().chain(&h.test_loss).find(|v| !v.is_finite()) {
             return Err(format!("its loss history holds {v}"));
+        }
+        let size = snapshot_images * 784;
+        if h.snapshots.len() as u64 != self.epoch || h.snapshots.iter().any(|s| s.len() != size) {
+            return Err(format!(
+                "it counts {} epochs but holds {} reconstruction snapshots (expected one per epoch of {size} values)",
+                self.epoch,
+                h.snapshots.len()
+            ));
         }
         Ok(())
     }
@@ -216,19 +248,40 @@ impl AutoencoderCore {
             self.counters.step_in_epoch += 1;
             let (epoch, step) = (self.counters.epoch, self.counters.step_in_epoch);
             let running = self.counters.epoch_loss_sum / self.counters.epoch_images as f64;
-            progress.step(|| format!("epoch {:>3}  step {step:>4}/{per_epoch}  loss {running:.4}", epoch + 1));
-            if self.counters.step_in_epoch == per_epoch {
+            if self.counters.step_in_epoch < per_epoch {
+                progress.step(|| format!("epoch {:>3}  step {step:>4}/{per_epoch}  loss {running:.4}", epoch + 1));
+            } else {
                 let (train, test) = self.finish_epoch()?;
+                progress.skip_line();
                 if self.config.log_every > 0 {
                     progress.println(&format!(
-                        "epoch {:>3} done: loss {train:.4}  val_loss {test:.4}",
-                        self.counters.epoch
+                        "epoch {:>3} done: loss {train:.4}  val_loss {test:.4}  [{:.0} s]",
+                        self.counters.epoch,
+                        progress.elapsed()
                     ));
                 }
                 order = self.epoch_order();
             }
         }
         Ok(Outcome::Finished)
+    }
+
+    /// The run's snapshot test images: the first image of each new digit in an order shuffled
+    /// by the run seed, `snapshot_images` of them.
+    fn snapshot_indices(&self) -> Vec<usize> {
+        let test = &self.mnist.test;
+        let mut seen = [false; 10];
+        let mut picks = Vec::new();
+        for i in test.shuffled_indices(&mut step_rng(self.config.seed, 0, Stream::Display)) {
+            if picks.len() == self.config.snapshot_images {
+                break;
+            }
+            if let Some(first) = seen.get_mut(test.labels[i] as usize).filter(|s| !**s) {
+                *first = true;
+                picks.push(i);
+            }
+        }
+        picks
     }
 
     /// The epoch's order of the training images it uses (the first `train_images` of them).
@@ -249,8 +302,10 @@ impl AutoencoderCore {
             || format!("the test loss is {test} after epoch {epoch}"),
             || self.divergence_leaves(),
         )?;
+        let snapshot = self.reconstruct(&self.mnist.test.pixels(&self.snapshot_indices(), Scaling::Unit))?;
         self.counters.history.train_loss.push(train);
         self.counters.history.test_loss.push(test);
+        self.counters.history.snapshots.push(snapshot);
         self.counters.epoch += 1;
         self.counters.step_in_epoch = 0;
         self.counters.epoch_loss_sum = 0.0;
@@ -334,7 +389,7 @@ impl Checkpointed for AutoencoderCore {
     }
     fn restore(&mut self, store: &TensorStore, counters: AutoencoderCounters) -> std::result::Result<(), String> {
         let per_epoch = self.steps_per_epoch();
-        counters.check(per_epoch, self.config.batch_size, self.train_len())?;
+        counters.check(per_epoch, self.config.batch_size, self.train_len(), self.config.snapshot_images)?;
         store.take_module("autoencoder", &mut self.net.net)?;
         let steps = per_epoch
             .checked_mul(counters.epoch)
@@ -368,6 +423,9 @@ engine! {
         fn reconstruct(images: &[f32]) -> Result<Vec<f32>>;
         /// Writes the checkpoint into the run directory (nothing without one).
         fn save_checkpoint() -> Result<()>;
+        /// The run's snapshot test images (indices into the test set): the first image of each
+        /// new digit in an order shuffled by the run seed, `snapshot_images` of them.
+        fn snapshot_indices() -> Vec<usize>;
         /// Keras' table of the autoencoder this trainer holds.
         ///
         /// Keras equivalent: `autoencoder.summary()`.
@@ -398,6 +456,18 @@ impl Autoencoder {
         let steps = self.steps_for_epochs(epochs)?;
         let done = self.engine.core().counters.step_in_epoch;
         self.fit_steps(steps.saturating_sub(done))
+    }
+    /// Trains until `epochs` epochs are done in all (none when the run is there already),
+    /// where [`fit`](Autoencoder::fit) adds that many: re-running a cell with `fit_until(50)`
+    /// after a resume finishes the lecture's 50 instead of adding more.
+    ///
+    /// Keras equivalent: `fit(.., epochs=50, initial_epoch=done)`.
+    pub fn fit_until(&mut self, epochs: u64) -> Result<Outcome> {
+        let done = self.epoch();
+        if done >= epochs && self.config().log_every > 0 {
+            println!("already {done} epochs done (>= {epochs}): nothing to train");
+        }
+        self.fit(epochs.saturating_sub(done))
     }
     /// Training steps in `epochs` epochs, or an error when that count overflows.
     pub fn steps_for_epochs(&self, epochs: u64) -> Result<u64> {
@@ -455,6 +525,34 @@ impl Autoencoder {
         let (originals, reconstructions) = self.reconstruct_test(&indices)?;
         let title = format!("After {} epoch{}", self.epoch(), if self.epoch() == 1 { "" } else { "s" });
         Figure::reconstructions(&originals, &reconstructions, PixelRange::Unit, &title)
+    }
+
+    /// The run's snapshot test images (different digits) over their reconstructions after each
+    /// of `epochs`, one row per epoch: the lecture's results slide after 10 and 50 epochs is
+    /// `progression_figure(&[10, 50])`. Reconstructions are kept after every epoch, so this
+    /// works after a resume too.
+    pub fn progression_figure(&self, epochs: &[u64]) -> Result<Figure> {
+        let history = self.history();
+        let n = self.config().snapshot_images;
+        if n == 0 || epochs.is_empty() {
+            return Err(Error::InvalidArgument(
+                "progression_figure needs snapshot_images > 0 and at least one epoch, e.g. &[10, 50]".into(),
+            ));
+        }
+        let mut rows = Vec::new();
+        for &e in epochs {
+            let Some(images) = e.checked_sub(1).and_then(|i| history.snapshots.get(i as usize)) else {
+                return Err(Error::InvalidArgument(format!(
+                    "no reconstructions after epoch {e}: the run has {} epochs (train with fit_until({e}))",
+                    self.epoch()
+                )));
+            };
+            rows.push((format!("after {e} epoch{}", if e == 1 { "" } else { "s" }), images.as_slice()));
+        }
+        let originals = self.mnist().test.pixels(&self.engine.snapshot_indices(), Scaling::Unit);
+        let mut labelled: Vec<(&str, &[f32])> = vec![("test images", &originals)];
+        labelled.extend(rows.iter().map(|(label, images)| (label.as_str(), *images)));
+        Figure::image_rows(&labelled, PixelRange::Unit, "Autoencoder reconstructions during training")
     }
 
     /// The denoising view (Keras blog): `n` random test images with noise of `noise_factor`

@@ -8,7 +8,7 @@ use super::step::Trained;
 use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
-use crate::figures::{Figure, PixelRange};
+use crate::figures::{Animation, Figure, PixelRange};
 use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED, MAX_SAMPLES};
 use crate::layers::{FrozenForward, Reseed};
 use crate::loss::bce_with_logits;
@@ -263,13 +263,22 @@ impl GanCore {
                 ..
             }) = self.counters.history.snapshots.last()
             {
-                if *iteration == i && self.config.log_every > 0 {
+                if *iteration == i && self.config.log_every > 0 && i % self.config.log_every == 0 {
                     progress.println(&format!("iteration {i:>5}  judged: {}", score.summary_line()));
                 }
             }
         }
         self.save_checkpoint()?;
         Ok(Outcome::Finished)
+    }
+
+    /// Trains until `iterations` iterations are done in all (none when the run is there already).
+    fn train_until(&mut self, iterations: u64) -> Result<Outcome> {
+        let done = self.counters.iteration;
+        if done >= iterations && self.config.log_every > 0 {
+            println!("already {done} iterations done (>= {iterations}): nothing to train");
+        }
+        self.train(iterations.saturating_sub(done))
     }
 
     /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
@@ -400,14 +409,7 @@ impl GanCore {
 
     /// The summaries of the generator, discriminator and combined model this GAN holds.
     fn summary(&self) -> GanSummaries {
-        let generator = summaries::of_generator(&self.generator.net, &self.dev);
-        let discriminator = summaries::of_discriminator(&self.discriminator.net, &self.dev);
-        let gan = summaries::of_gan(&generator, &discriminator);
-        GanSummaries {
-            generator,
-            discriminator,
-            gan,
-        }
+        summaries::of_gan(&self.generator.net, &self.discriminator.net, &self.dev)
     }
 
     /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
@@ -449,6 +451,12 @@ engine! {
         /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
         /// with a checkpoint, when the [`StopFlag`] is raised.
         fn train(iterations: u64) -> Result<Outcome>;
+        /// Trains until `iterations` iterations are done in all, where `train` adds that many:
+        /// re-running a cell with `train_until(4001)` after a resume finishes the lecture's
+        /// 4001 instead of adding 4001 more.
+        ///
+        /// Keras equivalent: the lecture's `for i in range(4001)` as a total.
+        fn train_until(iterations: u64) -> Result<Outcome>;
         /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
         fn step() -> Result<(f32, f32, f32)>;
     }
@@ -547,16 +555,23 @@ impl Gan {
     /// The snapshots whose iteration is a multiple of `every`, side by side, like the lecture's
     /// results slides (every 400: iterations 0, 400, ..., 4000).
     pub fn progression_figure(&self, every: u64) -> Result<Figure> {
+        self.progression_figure_in(every, 0..=u64::MAX)
+    }
+
+    /// The snapshots of [`progression_figure`](Gan::progression_figure) within `iterations`
+    /// only: the lecture's two results slides are `progression_figure_in(400, 0..=2000)` and
+    /// `progression_figure_in(400, 2400..=4000)`.
+    pub fn progression_figure_in(&self, every: u64, iterations: std::ops::RangeInclusive<u64>) -> Result<Figure> {
         let panels: Vec<(String, Vec<f32>)> = self
             .history()
             .snapshots
             .iter()
-            .filter(|s| every > 0 && s.iteration % every == 0)
+            .filter(|s| every > 0 && s.iteration % every == 0 && iterations.contains(&s.iteration))
             .map(|s| (format!("Iteration {}", s.iteration), s.images.clone()))
             .collect();
         if panels.is_empty() {
             return Err(Error::InvalidArgument(format!(
-                "no snapshot at a multiple of {every} yet: train first"
+                "no snapshot at a multiple of {every} in {iterations:?} yet: train first"
             )));
         }
         Figure::progression(&panels, PixelRange::Symmetric, 6, "Generated digits during training")
@@ -590,7 +605,7 @@ impl Gan {
     }
 
     /// A latent walk as a looping GIF: `walks` digits (in a grid) morphing over `steps` frames.
-    pub fn save_latent_walk_gif(&self, path: impl AsRef<Path>, walks: usize, steps: usize, seed: u64) -> Result<()> {
+    pub fn latent_walk_gif(&self, walks: usize, steps: usize, seed: u64) -> Result<Animation> {
         let images = self.latent_walk(walks, steps, seed)?;
         let cols = (walks as f64).sqrt().ceil() as usize;
         let frames = (0..steps)
@@ -599,11 +614,16 @@ impl Gan {
                 Figure::sample_grid(&frame, PixelRange::Symmetric, cols, &format!("Step {} of {steps}", t + 1))
             })
             .collect::<Result<Vec<_>>>()?;
-        crate::figures::save_gif(&frames, path, 150, 1.0)
+        Animation::from_frames(&frames, 150, 1.0)
     }
 
-    /// Writes every snapshot grid as a looping GIF.
-    pub fn save_gif(&self, path: impl AsRef<Path>) -> Result<()> {
+    /// Writes [`latent_walk_gif`](Gan::latent_walk_gif) to `path`.
+    pub fn save_latent_walk_gif(&self, path: impl AsRef<Path>, walks: usize, steps: usize, seed: u64) -> Result<()> {
+        self.latent_walk_gif(walks, steps, seed)?.save(path)
+    }
+
+    /// Every snapshot grid in turn, as a looping GIF (shown inline when last in a cell).
+    pub fn training_gif(&self) -> Result<Animation> {
         let cols = (self.config().snapshot_images as f64).sqrt().ceil() as usize;
         let frames = self
             .history()
@@ -611,6 +631,11 @@ impl Gan {
             .iter()
             .map(|s| Figure::sample_grid(&s.images, PixelRange::Symmetric, cols, &format!("Iteration {}", s.iteration)))
             .collect::<Result<Vec<_>>>()?;
-        crate::figures::save_gif(&frames, path, 300, 1.0)
+        Animation::from_frames(&frames, 300, 1.0)
+    }
+
+    /// Writes [`training_gif`](Gan::training_gif) to `path`.
+    pub fn save_gif(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.training_gif()?.save(path)
     }
 }

@@ -91,6 +91,18 @@ impl Progress {
         let _ = out.flush();
     }
 
+    /// Records one finished step without a line (its caller prints a line of its own instead,
+    /// such as an epoch's summary); a bar still moves.
+    pub fn skip_line(&mut self) {
+        self.done += 1;
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done);
+            if self.done == self.total {
+                bar.finish();
+            }
+        }
+    }
+
     /// Prints a line (above the bar, if one is drawn).
     pub fn println(&self, line: &str) {
         match &self.bar {
