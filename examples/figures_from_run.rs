@@ -1,18 +1,31 @@
-//! Writes a GAN run's figures at screen size (scale 1), e.g. for the README.
+//! Writes the README's figures at screen size (scale 1) from the notebooks' runs: the GAN of
+//! `01_gan.ipynb` (`runs/gan`) and the autoencoder of `02_autoencoder.ipynb` (`runs/autoencoder`).
 //!
-//! Run: `cargo run --release --example figures_from_run -- RUN_DIR OUT_DIR [EVERY]`
-use genlab::Gan;
+//! Run: `cargo run --release --example figures_from_run -- [RUNS_DIR] [OUT_DIR] [EVERY]`
+//! (defaults: `notebooks/runs`, `docs/images`, 800).
+use genlab::train::CHECKPOINT_FILE;
+use genlab::{Autoencoder, Figure, Gan};
 use std::path::PathBuf;
 
 fn main() -> genlab::Result<()> {
     let mut args = std::env::args().skip(1);
-    let run = PathBuf::from(args.next().unwrap_or_else(|| "notebooks/runs/gan".into()));
+    let runs = PathBuf::from(args.next().unwrap_or_else(|| "notebooks/runs".into()));
     let out = PathBuf::from(args.next().unwrap_or_else(|| "docs/images".into()));
     let every: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(800);
-    let gan = Gan::load_checkpoint(run.join(genlab::train::CHECKPOINT_FILE))?;
+    let gan = Gan::load_checkpoint(runs.join("gan").join(CHECKPOINT_FILE))?;
     gan.progression_figure(every)?.save_png(out.join("gan_progression.png"), 1.0)?;
     gan.loss_figure()?.save_png(out.join("gan_losses.png"), 1.0)?;
+    gan.score_figure()?.save_png(out.join("gan_scores.png"), 1.0)?;
     gan.latent_walk_figure(4, 10, 0)?.save_png(out.join("latent_walk.png"), 1.0)?;
-    println!("wrote figures of iteration {} into {}", gan.iteration(), out.display());
+    let ae = Autoencoder::load_checkpoint(runs.join("autoencoder").join(CHECKPOINT_FILE))?;
+    ae.progression_figure(&[10, ae.epoch()])?
+        .save_png(out.join("ae_reconstructions.png"), 1.0)?;
+    Figure::activations().save_png(out.join("activations.png"), 1.0)?;
+    println!(
+        "wrote the figures of the GAN at iteration {} and the autoencoder after {} epochs into {}",
+        gan.iteration(),
+        ae.epoch(),
+        out.display()
+    );
     Ok(())
 }

@@ -83,7 +83,8 @@ def stop(proc):
 
 def expected_figures(path):
     nb = json.loads(path.read_text())
-    return sum(1 for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    return sum(1 for c in nb["cells"] for o in c.get("outputs", [])
+               if "image/png" in o.get("data", {}) or "image/gif" in o.get("data", {}))
 
 
 def check(page, port, path):
@@ -98,7 +99,7 @@ def check(page, port, path):
         f"{PANEL} .jp-OutputArea-output img",
         "els => els.map(e => ({w: e.naturalWidth, h: e.naturalHeight, shown: e.getBoundingClientRect().width}))")
     if len(images) != want:
-        problems.append(f"{len(images)} images shown, the notebook has {want} image/png outputs")
+        problems.append(f"{len(images)} images shown, the notebook has {want} image/png and image/gif outputs")
     for i, img in enumerate(images):
         if not (img["w"] > 0 and img["h"] > 0 and img["shown"] > 0):
             problems.append(f"image {i} did not render: {img}")

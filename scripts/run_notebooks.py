@@ -5,9 +5,9 @@ error output, panic, returned error or missing figure. Executed copies go to tar
 Usage: python scripts/run_notebooks.py [NOTEBOOK ...]
 Short runs, as papermill does them: each notebook has one code cell tagged `parameters` holding
 the lecture's numbers (`let iterations: u64 = 4001;`). When the runner's environment sets the
-variables below (the test command sets GENLAB_GAN_ITERATIONS, GENLAB_AE_EPOCHS,
-GENLAB_AE_MORE_EPOCHS, GENLAB_DENOISE_EPOCHS), a cell that sets them again is inserted right after
-it, in the executed copy only. The notebooks read no environment variable themselves.
+variables below (the test command sets GENLAB_GAN_ITERATIONS, GENLAB_GAN_SNAPSHOT_EVERY,
+GENLAB_AE_EPOCHS, GENLAB_AE_TOTAL_EPOCHS, GENLAB_DENOISE_EPOCHS), a cell that sets them again is
+inserted right after it, in the executed copy only. The notebooks read no environment variable themselves.
 """
 import os
 import pathlib
@@ -21,12 +21,13 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "target" / "notebooks"
-# Figures each notebook must show inline (image/png outputs), at least.
-MIN_FIGURES = {"01_gan.ipynb": 4, "02_autoencoder.ipynb": 3, "03_beyond.ipynb": 2}
+# Figures each notebook must show inline (image/png and image/gif outputs), at least.
+MIN_FIGURES = {"01_gan.ipynb": 7, "02_autoencoder.ipynb": 3, "03_beyond.ipynb": 3}
+IMAGE_TYPES = ("image/png", "image/gif")
 # Per notebook: parameter variable -> the runner's environment variable with its short value.
 OVERRIDES = {
-    "01_gan.ipynb": {"iterations": "GENLAB_GAN_ITERATIONS"},
-    "02_autoencoder.ipynb": {"epochs": "GENLAB_AE_EPOCHS", "more_epochs": "GENLAB_AE_MORE_EPOCHS"},
+    "01_gan.ipynb": {"iterations": "GENLAB_GAN_ITERATIONS", "snapshot_every": "GENLAB_GAN_SNAPSHOT_EVERY"},
+    "02_autoencoder.ipynb": {"epochs": "GENLAB_AE_EPOCHS", "total_epochs": "GENLAB_AE_TOTAL_EPOCHS"},
     "03_beyond.ipynb": {"epochs": "GENLAB_DENOISE_EPOCHS", "iterations": "GENLAB_GAN_ITERATIONS"},
 }
 FAILURE = re.compile(r"panicked at|^Error:|^error(\[E\d+\])?:", re.MULTILINE)
@@ -87,7 +88,7 @@ def run(path):
     total = time.time() - started
     OUT.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, OUT / path.name)
-    figures = sum(1 for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    figures = sum(1 for c in nb.cells for o in c.get("outputs", []) if any(t in o.get("data", {}) for t in IMAGE_TYPES))
     print(f"== {path.name}: {total:.1f} s, {figures} inline figures")
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -97,7 +98,7 @@ def run(path):
     problems = problems_in(nb)
     need = MIN_FIGURES.get(path.name, 1)
     if figures < need:
-        problems.append(f"only {figures} inline figures (image/png), expected at least {need}")
+        problems.append(f"only {figures} inline figures (image/png, image/gif), expected at least {need}")
     return problems
 
 

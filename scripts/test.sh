@@ -32,8 +32,9 @@ echo "== kernel paths and cross checks done after ${SECONDS} s"
 
 # Short runs: the notebook runner inserts these after each notebook's `parameters` cell.
 export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
+export GENLAB_GAN_SNAPSHOT_EVERY="${GENLAB_GAN_SNAPSHOT_EVERY:-10}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
-export GENLAB_AE_MORE_EPOCHS="${GENLAB_AE_MORE_EPOCHS:-1}"
+export GENLAB_AE_TOTAL_EPOCHS="${GENLAB_AE_TOTAL_EPOCHS:-2}"
 export GENLAB_DENOISE_EPOCHS="${GENLAB_DENOISE_EPOCHS:-1}"
 .venv/bin/python scripts/run_notebooks.py
 echo "== notebooks done after ${SECONDS} s"

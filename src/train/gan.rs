@@ -248,7 +248,7 @@ impl GanCore {
     /// Runs `iterations` more training iterations, printing progress and taking a snapshot
     /// (and a checkpoint, with a run directory) every `snapshot_every` iterations.
     fn train(&mut self, iterations: u64) -> Result<Outcome> {
-        let mut progress = Progress::new(self.config.log_every, iterations, self.config.progress_bar);
+        let mut progress = Progress::new(self.config.log_every, iterations, self.config.progress_bar).aligned(self.counters.iteration);
         for _ in 0..iterations {
             if self.stop.is_raised() {
                 self.save_checkpoint()?;
@@ -574,7 +574,17 @@ impl Gan {
                 "no snapshot at a multiple of {every} in {iterations:?} yet: train first"
             )));
         }
-        Figure::progression(&panels, PixelRange::Symmetric, 6, "Generated digits during training")
+        let title = match (panels.first(), panels.last(), iterations == (0..=u64::MAX)) {
+            (Some((first, _)), Some((last, _)), false) if panels.len() > 1 => {
+                format!(
+                    "Generated digits during training: {} to {}",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                )
+            }
+            _ => "Generated digits during training".to_string(),
+        };
+        Figure::progression(&panels, PixelRange::Symmetric, 6, &title)
     }
 
     /// The judge's scores per snapshot as curves (needs [`GanConfig::judge_samples`] > 0).

@@ -34,6 +34,8 @@ impl StopFlag {
 /// ETA on a terminal. Lines are flushed at once, so JupyterLab and log files show them live.
 pub struct Progress {
     every: u64,
+    /// Added to the step count before the `every` test, so lines fall on a run's own multiples.
+    offset: u64,
     started: Instant,
     done: u64,
     total: u64,
@@ -52,11 +54,21 @@ impl Progress {
         });
         Progress {
             every,
+            offset: 0,
             started: Instant::now(),
             done: 0,
             total,
             bar,
         }
+    }
+
+    /// Lines on the steps whose `first + done` is a multiple of `every` (`first`: the run's own
+    /// number of the first step counted here), instead of every `every` steps from here.
+    pub fn aligned(mut self, first: u64) -> Self {
+        if self.every > 0 {
+            self.offset = (first % self.every + self.every - 1) % self.every;
+        }
+        self
     }
 
     /// Records one finished step; `label` (current losses) is shown when a line or bar update is due.
@@ -72,7 +84,7 @@ impl Progress {
             }
             return;
         }
-        if self.every == 0 || (self.done % self.every != 0 && self.done != self.total) {
+        if self.every == 0 || ((self.done + self.offset) % self.every != 0 && self.done != self.total) {
             return;
         }
         let elapsed = self.started.elapsed().as_secs_f64();
