@@ -116,6 +116,8 @@ fn a_short_autoencoder_run_writes_every_output_and_a_summary_line() {
         "history.csv",
         "reconstructions.png",
         "reconstructions.svg",
+        "progression.png",
+        "progression.svg",
         "losses.png",
         "losses.svg",
     ] {

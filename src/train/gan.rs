@@ -555,13 +555,18 @@ impl Gan {
     /// The snapshots whose iteration is a multiple of `every`, side by side, like the lecture's
     /// results slides (every 400: iterations 0, 400, ..., 4000).
     pub fn progression_figure(&self, every: u64) -> Result<Figure> {
-        self.progression_figure_in(every, 0..=u64::MAX)
+        self.progression_sheet(every, 0..=u64::MAX, 6)
     }
 
     /// The snapshots of [`progression_figure`](Gan::progression_figure) within `iterations`
-    /// only: the lecture's two results slides are `progression_figure_in(400, 0..=2000)` and
-    /// `progression_figure_in(400, 2400..=4000)`.
+    /// only, three panels per row (about 900 px wide, a notebook's width, where the full sheet
+    /// shrinks its titles): the lecture's two results slides are
+    /// `progression_figure_in(400, 0..=2000)` and `progression_figure_in(400, 2400..=4000)`.
     pub fn progression_figure_in(&self, every: u64, iterations: std::ops::RangeInclusive<u64>) -> Result<Figure> {
+        self.progression_sheet(every, iterations, 3)
+    }
+
+    fn progression_sheet(&self, every: u64, iterations: std::ops::RangeInclusive<u64>, columns: usize) -> Result<Figure> {
         let panels: Vec<(String, Vec<f32>)> = self
             .history()
             .snapshots
@@ -584,7 +589,7 @@ impl Gan {
             }
             _ => "Generated digits during training".to_string(),
         };
-        Figure::progression(&panels, PixelRange::Symmetric, 6, &title)
+        Figure::progression(&panels, PixelRange::Symmetric, columns, &title)
     }
 
     /// The judge's scores per snapshot as curves (needs [`GanConfig::judge_samples`] > 0).

@@ -132,10 +132,16 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Writes an autoencoder run's figures and history into `dir`: 5 random test images over their
-/// reconstructions (chosen by `seed`), loss curves and `history.csv`. Returns the files written.
+/// reconstructions (chosen by `seed`), the snapshot digits after epoch 10 (when the run is past
+/// it) and after the last epoch, loss curves and `history.csv`. Returns the files written.
 pub fn write_autoencoder_outputs(ae: &Autoencoder, dir: &Path, seed: u64) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     save_both(&ae.reconstruction_figure(5, seed)?, dir, "reconstructions", &mut written)?;
+    let mut epochs: Vec<u64> = [10, ae.epoch()].into_iter().filter(|e| (1..=ae.epoch()).contains(e)).collect();
+    epochs.dedup();
+    if !epochs.is_empty() && ae.config().snapshot_images > 0 {
+        save_both(&ae.progression_figure(&epochs)?, dir, "progression", &mut written)?;
+    }
     let history = ae.history();
     if !history.train_loss.is_empty() {
         save_both(&ae.loss_figure()?, dir, "losses", &mut written)?;
