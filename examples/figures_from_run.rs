@@ -1,5 +1,6 @@
 //! Writes the README's figures at screen size (scale 1) from the notebooks' runs: the GAN of
-//! `01_gan.ipynb` (`runs/gan`) and the autoencoder of `02_autoencoder.ipynb` (`runs/autoencoder`).
+//! `01_gan.ipynb` (`runs/gan`) and the autoencoder of `02_autoencoder.ipynb` (`runs/autoencoder`),
+//! and prints the README's table of the GAN's mean losses per 500 iterations.
 //!
 //! Run: `cargo run --release --example figures_from_run -- [RUNS_DIR] [OUT_DIR] [EVERY]`
 //! (defaults: `notebooks/runs`, `docs/images`, 800).
@@ -20,6 +21,17 @@ fn main() -> genlab::Result<()> {
     let ae = Autoencoder::load_checkpoint(runs.join("autoencoder").join(CHECKPOINT_FILE))?;
     ae.progression_figure(&[10, ae.epoch()])?
         .save_png(out.join("ae_reconstructions.png"), 1.0)?;
+    let history = gan.history();
+    for start in [0, 1000, 2000, 3000, 3500] {
+        let range = start..(start + 500).min(history.g_loss.len());
+        let mean = |values: &[f32]| values.iter().sum::<f32>() / values.len() as f32;
+        let d: Vec<f32> = range
+            .clone()
+            .map(|i| 0.5 * (history.d_loss_real[i] + history.d_loss_fake[i]))
+            .collect();
+        let g = mean(&history.g_loss[range.clone()]);
+        println!("| {}-{} | {:.3} | {g:.3} |", range.start, range.end - 1, mean(&d));
+    }
     Figure::activations().save_png(out.join("activations.png"), 1.0)?;
     println!(
         "wrote the figures of the GAN at iteration {} and the autoencoder after {} epochs into {}",
