@@ -1,11 +1,11 @@
 //! Writes the README's figures at screen size (scale 1) from the notebooks' runs: the GAN of
 //! `01_gan.ipynb` (`runs/gan`) and the autoencoder of `02_autoencoder.ipynb` (`runs/autoencoder`),
-//! and prints the README's table of the GAN's mean losses per 500 iterations.
+//! the Korean versions of two of them at 16:9, and prints the README's table of the GAN's mean losses per 500 iterations.
 //!
 //! Run: `cargo run --release --example figures_from_run -- [RUNS_DIR] [OUT_DIR] [EVERY]`
 //! (defaults: `notebooks/runs`, `docs/images`, 800).
 use genlab::train::CHECKPOINT_FILE;
-use genlab::{Autoencoder, Figure, Gan};
+use genlab::{Autoencoder, Figure, Gan, Language};
 use std::path::PathBuf;
 
 fn main() -> genlab::Result<()> {
@@ -33,6 +33,12 @@ fn main() -> genlab::Result<()> {
         println!("| {}-{} | {:.3} | {g:.3} |", range.start, range.end - 1, mean(&d));
     }
     Figure::activations().save_png(out.join("activations.png"), 1.0)?;
+    // The same figures in the lecture's words, at 16:9 (half a 1920x1080 slide).
+    Language::Korean.scope(|| -> genlab::Result<()> {
+        gan.loss_figure()?.save_png_sized(out.join("gan_losses_ko.png"), 960, 540)?;
+        ae.progression_figure(&[10, ae.epoch()])?
+            .save_png_sized(out.join("ae_reconstructions_ko.png"), 960, 540)
+    })?;
     println!(
         "wrote the figures of the GAN at iteration {} and the autoencoder after {} epochs into {}",
         gan.iteration(),

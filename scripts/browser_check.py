@@ -2,7 +2,10 @@
 """The notebooks as a user sees them: start JupyterLab on 127.0.0.1, open every notebook in
 headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), check that every figure
 output rendered as an image of non-zero size and that no error shows, save screenshots to
-target/browser/, and stop the server it started (by process group).
+target/browser/, and stop the server it started (by process group). Then the notebooks as slide
+decks (scripts/build_decks.py, into target/decks): each has at least 8 slides, every slide's
+images render, and every figure of the notebook is on a slide; screenshots of the slides with
+images (and the first) go to target/browser/ too.
 
 Usage: python scripts/browser_check.py [NOTEBOOK_DIR]   (default: notebooks/, which carries outputs)
 Installs what it needs: `apt-get install chromium` (as root) and the playwright package.
@@ -124,6 +127,61 @@ def check(page, port, path):
     return problems
 
 
+MIN_SLIDES = 8
+
+
+def check_deck(page, deck, notebook):
+    problems = []
+    page.goto(deck.as_uri())
+    # reveal.js marks itself ready; it runs as a require.js module (no window.Reveal), so the
+    # slides are walked by their addresses (#/h/v, the deck's history).
+    page.wait_for_selector(".reveal.ready", timeout=60_000)
+    slides = page.evaluate("""Array.from(document.querySelectorAll('.reveal .slides > section')).flatMap((s, h) => {
+        const inner = s.querySelectorAll(':scope > section');
+        return inner.length ? Array.from(inner, (_, v) => [h, v]) : [[h, 0]];
+    })""")
+    total = len(slides)
+    if total < MIN_SLIDES:
+        problems.append(f"{total} slides, fewer than {MIN_SLIDES}")
+    shown = 0
+    for k, (h, v) in enumerate(slides):
+        page.evaluate(f"location.hash = '#/{h}/{v}'")
+        page.wait_for_timeout(400)
+        images = page.evaluate("Array.from(document.querySelectorAll('.reveal .slides section.present:not(:has(section)) img'))"
+                               ".map(e => ({w: e.naturalWidth, h: e.naturalHeight, done: e.complete}))")
+        for i, img in enumerate(images):
+            if not (img["done"] and img["w"] > 0 and img["h"] > 0):
+                problems.append(f"slide {k} (#/{h}/{v}): image {i} did not render: {img}")
+        shown += len(images)
+        if images or k == 0:
+            page.screenshot(path=str(OUT / f"{notebook.stem}-slide-{k:02d}.png"))
+    want = expected_figures(notebook)
+    if shown < want:
+        problems.append(f"{shown} images on the slides, the notebook has {want} figures")
+    print(f"== {deck.name}: {total} slides, {shown} images rendered (notebook figures: {want}), "
+          f"{len(problems)} problems", flush=True)
+    return problems
+
+
+def check_decks(browser, nb_dir):
+    import build_decks
+    decks = ROOT / "target" / "decks"
+    if build_decks.main([str(nb_dir), str(decks)]) != 0:
+        return 1
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    failures = 0
+    for notebook in sorted(nb_dir.glob("*.ipynb")):
+        deck = decks / f"{notebook.stem}.slides.html"
+        try:
+            problems = check_deck(page, deck, notebook)
+        except Exception as e:
+            problems = [f"{type(e).__name__}: {e}"]
+        for problem in problems:
+            print(f"FAIL {deck.name}: {problem}", file=sys.stderr)
+        failures += bool(problems)
+    return failures
+
+
 def main(args):
     ensure_tools()
     from playwright.sync_api import sync_playwright
@@ -148,12 +206,14 @@ def main(args):
                 for problem in problems:
                     print(f"FAIL {path.name}: {problem}", file=sys.stderr)
                 failures += bool(problems)
+            deck_failures = check_decks(browser, nb_dir)
             browser.close()
     finally:
         stop(lab)
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"browser check: {len(notebooks) - failures} passed, {failures} failed (screenshots in {OUT})")
-    return 1 if failures else 0
+    print(f"browser check: {len(notebooks) - failures} passed, {failures} failed; decks: {deck_failures} failed "
+          f"(screenshots in {OUT})")
+    return 1 if failures or deck_failures else 0
 
 
 if __name__ == "__main__":

@@ -25,6 +25,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$PY_REQS" ]; then
   echo "$PY_REQS" > "$stamp"
 fi
 
+# JupyterLab in the venv asks no one about news or updates (its pop-up covered figures).
+overrides=.venv/share/jupyter/lab/settings/overrides.json
+want='{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}'
+if [ "$(cat "$overrides" 2>/dev/null)" != "$want" ]; then
+  step "turning off JupyterLab's news and update pop-ups ($overrides)"
+  mkdir -p "$(dirname "$overrides")"
+  echo "$want" > "$overrides"
+fi
+
 # 2. The Rust kernel.
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then

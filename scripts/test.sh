@@ -6,7 +6,8 @@
 #      the layer tests on every other kernel path of this CPU, and scripts/cross_check.sh (aarch64 under qemu,
 #      macOS and Windows type-checks)
 #   3. every notebook executed headless with small counts; fails on any error, panic or missing figure
-#   4. the executed notebooks opened in JupyterLab in headless Chromium (installed with apt when missing)
+#   4. the executed notebooks opened in JupyterLab in headless Chromium (installed with apt when missing),
+#      then built into reveal.js slide decks (scripts/build_decks.py; reveal.js from npm) and every slide shown
 # Idempotent and quick when already set up. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,7 @@ export GENLAB_DENOISE_EPOCHS="${GENLAB_DENOISE_EPOCHS:-1}"
 .venv/bin/python scripts/run_notebooks.py
 echo "== notebooks done after ${SECONDS} s"
 
-# 4. the executed notebooks in JupyterLab in headless Chromium: every figure rendered, no error shown
+# 4. the executed notebooks in JupyterLab in headless Chromium: every figure rendered, no error shown;
+#    then as slide decks (target/decks): at least 8 slides each, every slide's images rendered
 .venv/bin/python scripts/browser_check.py target/notebooks
 echo "== all tests done after ${SECONDS} s"

@@ -1,6 +1,7 @@
 //! The lecture's activation-functions slide.
 
 use super::canvas::centered;
+use super::text::font;
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -111,16 +112,15 @@ fn err<E: std::fmt::Display>(e: E) -> Error {
 const FUNCTION_COLOR: RGBColor = RGBColor(31, 119, 180);
 const DERIVATIVE_COLOR: RGBColor = RGBColor(255, 127, 14);
 
-pub fn draw_activations<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: f64) -> Result<()> {
+pub fn draw_activations<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str, s: f64) -> Result<()> {
     let (title, body) = root.split_vertically((36.0 * s) as u32);
     let (w, h) = title.dim_in_pixel();
-    let text = "Activation functions (solid) and their derivatives (dashed)";
     title
-        .draw(&Text::new(text, (w as i32 / 2, h as i32 / 2), centered(20.0, s)))
+        .draw(&Text::new(text, (w as i32 / 2, h as i32 / 2), centered(text, 20.0, s)))
         .map_err(err)?;
     for (panel, act) in body.split_evenly((2, 3)).iter().zip(Activation::ALL) {
         let mut chart = ChartBuilder::on(panel)
-            .caption(act.title(), ("sans-serif", 15.0 * s))
+            .caption(act.title(), font(act.title(), 15.0 * s))
             .margin(8.0 * s)
             .x_label_area_size(38.0 * s)
             .y_label_area_size(48.0 * s)

@@ -3,28 +3,16 @@
 use super::activations::draw_activations;
 use super::images::Images;
 use super::losses::{draw_losses, Curves};
+use super::text::{ensure_fonts, font};
 use crate::error::{Error, Result};
 use plotters::prelude::*;
-use plotters::style::FontStyle;
-use std::sync::Once;
-
-/// The embedded font (DejaVu Sans; licence in assets/fonts/DejaVuSans-LICENSE.txt).
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-
-/// Registers the embedded font as plotters' "sans-serif", once per process.
-pub fn ensure_font() {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
-            eprintln!("genlab: the embedded font could not be loaded; figures will have no text");
-        }
-    });
-}
 
 /// The content of a figure.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plot {
-    Activations,
+    Activations {
+        title: String,
+    },
     Grid {
         images: Images,
         title: String,
@@ -62,7 +50,7 @@ impl Plot {
     /// Size at scale 1.
     pub fn size(&self) -> (u32, u32) {
         match self {
-            Plot::Activations => (960, 600),
+            Plot::Activations { .. } => (960, 600),
             Plot::Losses { .. } => (900, 440),
             Plot::Grid { images, .. } => {
                 let (w, h) = images.grid_size(GRID_PX, GRID_GAP);
@@ -93,13 +81,13 @@ fn panel_size(panels: &[(String, Images)], s: f64) -> (u32, u32) {
     (w, h + scaled(LABEL, s))
 }
 
-fn text_style(size: f64, s: f64) -> TextStyle<'static> {
-    ("sans-serif", size * s).into_font().color(&BLACK)
+fn text_style(text: &str, size: f64, s: f64) -> TextStyle<'static> {
+    font(text, size * s).color(&BLACK)
 }
 
-/// Black text of `size` (at scale `s`) centred on its position.
-pub fn centered(size: f64, s: f64) -> TextStyle<'static> {
-    text_style(size, s).pos(plotters::style::text_anchor::Pos::new(
+/// Black `text` of `size` (at scale `s`) centred on its position.
+pub fn centered(text: &str, size: f64, s: f64) -> TextStyle<'static> {
+    text_style(text, size, s).pos(plotters::style::text_anchor::Pos::new(
         plotters::style::text_anchor::HPos::Center,
         plotters::style::text_anchor::VPos::Center,
     ))
@@ -115,19 +103,58 @@ fn draw_title<DB: DrawingBackend>(root: &DrawingArea<DB, plotters::coord::Shift>
     root.draw(&Text::new(
         title.to_string(),
         (w as i32 / 2, scaled(TITLE, s) as i32 / 2),
-        centered(size, s),
+        centered(title, size, s),
     ))
     .map_err(fig_err)?;
     Ok(w)
 }
 
-/// Draws `plot` on `backend` at scale `s`.
+impl Plot {
+    /// Whether the plot fills any canvas (charts) rather than keeping its own size (images).
+    fn stretches(&self) -> bool {
+        matches!(self, Plot::Activations { .. } | Plot::Losses { .. })
+    }
+
+    /// The title, whichever the plot.
+    pub fn title_mut(&mut self) -> &mut String {
+        match self {
+            Plot::Activations { title }
+            | Plot::Grid { title, .. }
+            | Plot::Progression { title, .. }
+            | Plot::Rows { title, .. }
+            | Plot::Losses { title, .. } => title,
+        }
+    }
+}
+
+/// The scale at which `plot` fills an exact `width x height` canvas: charts scale their text
+/// with the height (1080 px high: 2x) and stretch to the width; image plots grow until they
+/// touch two sides, and are centred.
+pub fn fit_scale(plot: &Plot, width: u32, height: u32) -> f64 {
+    let (w, h) = plot.size();
+    if plot.stretches() {
+        (height as f64 / 540.0).min(width as f64 / 480.0)
+    } else {
+        (width as f64 / w as f64).min(height as f64 / h as f64)
+    }
+}
+
+/// Draws `plot` on `backend` at scale `s`; the backend's whole canvas for charts, a centred
+/// area of the plot's own size (at `s`) for image plots.
 pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()> {
-    ensure_font();
-    let root = backend.into_drawing_area();
-    root.fill(&WHITE).map_err(fig_err)?;
+    ensure_fonts();
+    let canvas = backend.into_drawing_area();
+    canvas.fill(&WHITE).map_err(fig_err)?;
+    let root = if plot.stretches() {
+        canvas.clone()
+    } else {
+        let (w, h) = plot.size();
+        let (cw, ch) = canvas.dim_in_pixel();
+        let (pw, ph) = (((w as f64 * s).round() as u32).min(cw), ((h as f64 * s).round() as u32).min(ch));
+        canvas.clone().shrink((((cw - pw) / 2) as i32, ((ch - ph) / 2) as i32), (pw, ph))
+    };
     match plot {
-        Plot::Activations => draw_activations(&root, s)?,
+        Plot::Activations { title } => draw_activations(&root, title, s)?,
         Plot::Losses { curves, title } => draw_losses(&root, curves, title, s)?,
         Plot::Grid { images, title } => {
             let w = draw_title(&root, title, 20.0, s)?;
@@ -147,7 +174,7 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
                 root.draw(&Text::new(
                     label.clone(),
                     (x + pw as i32 / 2, y + scaled(LABEL, s) as i32 / 2),
-                    centered(16.0, s),
+                    centered(label, 16.0, s),
                 ))
                 .map_err(fig_err)?;
                 images.draw(&root, (x, y + scaled(LABEL, s) as i32), px, gap)?;
@@ -160,7 +187,7 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
             let x = (scaled(ROW_LABEL, s) + scaled(MARGIN, s)) as i32;
             for (row, (label, images)) in rows.iter().enumerate() {
                 let y = (scaled(TITLE, s) + row as u32 * (gh + scaled(MARGIN, s))) as i32;
-                let label_style = text_style(16.0, s).pos(plotters::style::text_anchor::Pos::new(
+                let label_style = text_style(label, 16.0, s).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Right,
                     plotters::style::text_anchor::VPos::Center,
                 ));
@@ -174,6 +201,6 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
             }
         }
     }
-    root.present().map_err(fig_err)?;
+    canvas.present().map_err(fig_err)?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Curves: losses per iteration (raw and smoothed) or per epoch, and values at given points
 //! (the judge's scores per snapshot).
 
+use super::text::font;
+use super::words;
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,13 +10,13 @@ use plotters::prelude::*;
 /// One or more named series and how to show them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curves {
-    series: Vec<(String, Vec<f32>)>,
+    pub(crate) series: Vec<(String, Vec<f32>)>,
     /// Moving-average window (per-iteration curves); `None` for curves with markers.
     window: Option<usize>,
     /// Where the markers sit; `None`: at 1, 2, 3, ... (epochs).
     x: Option<Vec<f64>>,
-    x_desc: &'static str,
-    y_desc: &'static str,
+    pub(crate) x_desc: String,
+    pub(crate) y_desc: String,
     /// Fixed value range of the y axis; `None`: fitted to the values.
     y_range: Option<(f64, f64)>,
 }
@@ -38,8 +40,8 @@ impl Curves {
             series: series.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
             window,
             x: None,
-            x_desc: if window.is_some() { "iteration" } else { "epoch" },
-            y_desc: "loss",
+            x_desc: words::axis(if window.is_some() { "iteration" } else { "epoch" }),
+            y_desc: words::axis("loss"),
             y_range: None,
         })
     }
@@ -63,11 +65,31 @@ impl Curves {
         }
         let mut curves = Self::new(series, None)?;
         curves.x = Some(iterations.iter().map(|&i| i as f64).collect());
-        curves.x_desc = "iteration";
-        curves.y_desc = "share of samples";
+        curves.x_desc = words::axis("iteration");
+        curves.y_desc = words::axis("share of samples");
         curves.y_range = Some((0.0, 1.0));
         Ok(curves)
     }
+}
+
+/// Tick positions on an axis of iterations or epochs: whole multiples of 1, 2 or 5 times a
+/// power of ten, at most 10 of them, within `lo..=hi` (a 2-epoch curve gets 1 and 2, not
+/// eight ticks that all read "1" or "2").
+pub fn whole_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = (hi - lo).max(1.0);
+    let mut step = 1.0f64;
+    'search: loop {
+        for m in [1.0, 2.0, 5.0] {
+            if span / (m * step) <= 10.0 {
+                step *= m;
+                break 'search;
+            }
+        }
+        step *= 10.0;
+    }
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 /// Trailing moving average (shorter windows at the start).
@@ -110,7 +132,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
         (None, None) => (0.5, len as f64 + 0.5),
     };
     let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20.0 * s))
+        .caption(title, font(title, 20.0 * s))
         .margin(12.0 * s)
         .x_label_area_size(44.0 * s)
         .y_label_area_size(64.0 * s)
@@ -118,11 +140,19 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(curves.x_desc)
-        .y_desc(curves.y_desc)
-        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_desc(&curves.x_desc)
+        .y_desc(&curves.y_desc)
+        // As many ticks as there are whole ones (plotters then picks those), and any other hidden.
+        .x_labels(whole_ticks(x0, x1).len().max(1))
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() < 1e-6 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
         .label_style(("sans-serif", 13.0 * s))
-        .axis_desc_style(("sans-serif", 15.0 * s))
+        .axis_desc_style(font(&format!("{}{}", curves.x_desc, curves.y_desc), 15.0 * s))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(err)?;
@@ -132,7 +162,9 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
             Some(window) => {
                 let raw = values.iter().enumerate().map(|(i, v)| (i as f64, *v as f64));
                 chart
-                    .draw_series(LineSeries::new(raw, color.mix(0.35).stroke_width((s.round() as u32).max(1))))
+                    // One pixel wide: plotters joins wider polylines with mitres, which shoot far past
+                    // the values where a noisy curve turns sharply (false spikes).
+                    .draw_series(LineSeries::new(raw, color.mix(0.5).stroke_width(1)))
                     .map_err(err)?;
                 let smooth = moving_average(values, window)
                     .into_iter()
@@ -141,7 +173,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
                 chart
                     .draw_series(LineSeries::new(smooth, color.stroke_width((2.0 * s).round() as u32)))
                     .map_err(err)?
-                    .label(format!("{name} (moving average of {window})"))
+                    .label(format!("{name} ({})", words::moving_average(window)))
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
             }
             None => {
@@ -157,6 +189,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
             }
         }
     }
+    let legend_text: String = curves.series.iter().map(|(name, _)| name.as_str()).collect();
     chart
         .configure_series_labels()
         // Shares rise from 0 at the start: the upper left corner stays free.
@@ -165,7 +198,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
         } else {
             SeriesLabelPosition::UpperRight
         })
-        .label_font(("sans-serif", 14.0 * s))
+        .label_font(font(&legend_text, 14.0 * s))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
         .draw()
@@ -175,7 +208,17 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
 
 #[cfg(test)]
 mod tests {
-    use super::moving_average;
+    use super::{moving_average, whole_ticks};
+
+    #[test]
+    fn ticks_are_whole_and_few() {
+        assert_eq!(whole_ticks(0.5, 2.5), vec![1.0, 2.0]);
+        assert_eq!(whole_ticks(0.0, 4000.0), (0..=8).map(|k| k as f64 * 500.0).collect::<Vec<_>>());
+        assert_eq!(whole_ticks(0.5, 50.5), (1..=10).map(|k| k as f64 * 5.0).collect::<Vec<_>>());
+        assert_eq!(whole_ticks(-0.4, 10.4), (0..=5).map(|k| k as f64 * 2.0).collect::<Vec<_>>());
+        assert_eq!(whole_ticks(-0.4, 9.4), (0..=9).map(|k| k as f64).collect::<Vec<_>>());
+        assert_eq!(whole_ticks(0.5, 1.5), vec![1.0]);
+    }
 
     #[test]
     fn moving_average_smooths_with_a_short_start() {

@@ -1,19 +1,28 @@
 //! Figures for notebooks and slides, drawn with plotters: PNG inline in evcxr, PNG (any scale)
 //! and SVG export, and animated GIFs.
 //!
-//! Figures take plain data (slices of pixel values, loss histories), not models. Text is drawn
-//! with an embedded font (DejaVu Sans, licence in `assets/fonts/`), so nothing depends on system
-//! fonts or fontconfig.
+//! Figures take plain data (slices of pixel values, loss histories), not models. Their words
+//! come in English or Korean ([`set_language`], [`Language`]) and can be replaced one by one
+//! (`with_title`, `with_axis_labels`, `with_legend`, `with_panel_labels`). Text is drawn with
+//! two embedded fonts (DejaVu Sans; genlab Hangul, a subset of NanumSquare; licences in
+//! `assets/fonts/`) and written into SVG as outlines, so nothing depends on system fonts.
 
 mod activations;
 mod canvas;
 mod gif;
 mod images;
 mod losses;
+mod text;
+pub(crate) mod words;
 
 pub use activations::Activation;
 pub use gif::{save_gif, Animation};
 pub use images::{PixelRange, IMAGE_SIDE};
+pub use words::{set_language, Language};
+
+/// A 16:9 slide in pixels (full HD), for [`Figure::save_png_sized`] and
+/// [`Figure::save_svg_sized`].
+pub const SLIDE_16_9: (u32, u32) = (1920, 1080);
 
 use crate::error::{Error, Result};
 use base64::Engine;
@@ -42,7 +51,9 @@ impl Figure {
     /// The lecture's activation-functions slide: sigmoid, tanh, ReLU, Leaky ReLU (`max(0.1x, x)`),
     /// Maxout and ELU, one panel each with its formula, derivatives dashed.
     pub fn activations() -> Figure {
-        Figure::new(Plot::Activations)
+        Figure::new(Plot::Activations {
+            title: words::activations_title(),
+        })
     }
 
     /// A `rows x cols` grid of 28x28 images (784 values each, in `range`), with a title.
@@ -81,7 +92,8 @@ impl Figure {
 
     /// Originals on top, reconstructions below, as on the lecture's autoencoder slides.
     pub fn reconstructions(originals: &[f32], reconstructions: &[f32], range: PixelRange, title: &str) -> Result<Figure> {
-        Figure::image_rows(&[("test images", originals), ("reconstructions", reconstructions)], range, title)
+        let (test, made) = (words::test_images(), words::reconstructions());
+        Figure::image_rows(&[(&test, originals), (&made, reconstructions)], range, title)
     }
 
     /// Labelled rows of images (equal counts), e.g. noisy / cleaned / original.
@@ -110,20 +122,16 @@ impl Figure {
 
     /// GAN losses per iteration: raw values faint, a moving average over `window` bold.
     pub fn gan_losses(d_loss: &[f32], g_loss: &[f32], window: usize) -> Result<Figure> {
-        let curves = losses::Curves::per_iteration(&[("discriminator", d_loss), ("generator", g_loss)], window)?;
-        Ok(Figure::new(Plot::Losses {
-            curves,
-            title: "GAN losses".into(),
-        }))
+        let (title, d, g) = words::gan_losses();
+        let curves = losses::Curves::per_iteration(&[(&d, d_loss), (&g, g_loss)], window)?;
+        Ok(Figure::new(Plot::Losses { curves, title }))
     }
 
     /// Autoencoder losses per epoch: training and test (Keras' `loss` and `val_loss`).
     pub fn autoencoder_losses(train: &[f32], test: &[f32]) -> Result<Figure> {
-        let curves = losses::Curves::per_epoch(&[("train", train), ("test", test)])?;
-        Ok(Figure::new(Plot::Losses {
-            curves,
-            title: "Autoencoder loss (binary cross-entropy)".into(),
-        }))
+        let (title, train_name, test_name) = words::autoencoder_losses();
+        let curves = losses::Curves::per_epoch(&[(&train_name, train), (&test_name, test)])?;
+        Ok(Figure::new(Plot::Losses { curves, title }))
     }
 
     /// How the digit classifier judged the generator's samples at each snapshot: the share it
@@ -132,14 +140,75 @@ impl Figure {
     pub fn sample_scores(iterations: &[u64], scores: &[crate::judge::SampleScore]) -> Result<Figure> {
         let confident: Vec<f32> = scores.iter().map(|s| s.confident).collect();
         let min_class: Vec<f32> = scores.iter().map(|s| s.min_class).collect();
-        let curves = losses::Curves::shares_at(
-            iterations,
-            &[("confident (p >= 0.9)", &confident), ("smallest digit share", &min_class)],
-        )?;
-        Ok(Figure::new(Plot::Losses {
-            curves,
-            title: "Generated digits as the classifier sees them".into(),
-        }))
+        let (title, confident_name, min_name) = words::sample_scores();
+        let curves = losses::Curves::shares_at(iterations, &[(&confident_name, &confident), (&min_name, &min_class)])?;
+        Ok(Figure::new(Plot::Losses { curves, title }))
+    }
+
+    /// The same figure with another title.
+    ///
+    /// Matplotlib equivalent: `plt.title(..)` / `fig.suptitle(..)`.
+    pub fn with_title(mut self, title: impl Into<String>) -> Figure {
+        *self.plot.title_mut() = title.into();
+        self
+    }
+
+    /// The same curves with other axis names (curve figures only: losses, scores).
+    ///
+    /// Matplotlib equivalent: `plt.xlabel(..)`, `plt.ylabel(..)`.
+    pub fn with_axis_labels(mut self, x: impl Into<String>, y: impl Into<String>) -> Result<Figure> {
+        let Plot::Losses { curves, .. } = &mut self.plot else {
+            return Err(Error::InvalidArgument(
+                "only curve figures (losses, scores) have axes to name".into(),
+            ));
+        };
+        (curves.x_desc, curves.y_desc) = (x.into(), y.into());
+        Ok(self)
+    }
+
+    /// The same curves with other legend entries, one per curve in order (curve figures only).
+    ///
+    /// Matplotlib equivalent: `plt.legend([..])`.
+    pub fn with_legend(mut self, names: &[&str]) -> Result<Figure> {
+        let Plot::Losses { curves, .. } = &mut self.plot else {
+            return Err(Error::InvalidArgument("only curve figures (losses, scores) have a legend".into()));
+        };
+        if names.len() != curves.series.len() {
+            return Err(Error::InvalidArgument(format!(
+                "this figure has {} curves, {} legend entries were given",
+                curves.series.len(),
+                names.len()
+            )));
+        }
+        for ((name, _), new) in curves.series.iter_mut().zip(names) {
+            *name = new.to_string();
+        }
+        Ok(self)
+    }
+
+    /// The same image figure with other panel or row labels, one per panel (progression
+    /// sheets) or row (reconstructions, denoising), in order.
+    pub fn with_panel_labels(mut self, labels: &[&str]) -> Result<Figure> {
+        let panels = match &mut self.plot {
+            Plot::Progression { panels, .. } => panels,
+            Plot::Rows { rows, .. } => rows,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "only progression sheets and image rows have panel labels".into(),
+                ))
+            }
+        };
+        if labels.len() != panels.len() {
+            return Err(Error::InvalidArgument(format!(
+                "this figure has {} panels, {} labels were given",
+                panels.len(),
+                labels.len()
+            )));
+        }
+        for ((label, _), new) in panels.iter_mut().zip(labels) {
+            *label = new.to_string();
+        }
+        Ok(self)
     }
 
     /// Width and height in logical pixels (PNG at scale 1, SVG).
@@ -156,15 +225,27 @@ impl Figure {
             (self.width as f64 * scale).round() as u32,
             (self.height as f64 * scale).round() as u32,
         );
-        // Drawn at twice the size and averaged down: plotters' bitmap lines and text have no
-        // anti-aliasing, and curves drawn at the final size look jagged.
+        Ok((w, h, self.raster(w, h, scale)?))
+    }
+
+    /// RGB pixels of exactly `width x height` (e.g. [`SLIDE_16_9`]): curve figures fill it with
+    /// text scaled to the height (1080 px high: twice the screen size); image figures grow until
+    /// they touch two sides, centred on white.
+    pub fn to_rgb_sized(&self, width: u32, height: u32) -> Result<Vec<u8>> {
+        check_size(width, height)?;
+        self.raster(width, height, canvas::fit_scale(&self.plot, width, height))
+    }
+
+    /// Drawn at twice the size and averaged down: plotters' bitmap lines and text have no
+    /// anti-aliasing, and curves drawn at the final size look jagged.
+    fn raster(&self, w: u32, h: u32, scale: f64) -> Result<Vec<u8>> {
         let (big_w, big_h) = (2 * w, 2 * h);
-        let mut big = vec![255u8; (big_w * big_h * 3) as usize];
+        let mut big = vec![255u8; (big_w as usize) * (big_h as usize) * 3];
         {
             let backend = plotters::backend::BitMapBackend::with_buffer(&mut big, (big_w, big_h));
             canvas::render(&self.plot, backend, 2.0 * scale)?;
         }
-        Ok((w, h, halve(&big, w as usize, h as usize)))
+        Ok(halve(&big, w as usize, h as usize))
     }
 
     /// PNG bytes at `scale`.
@@ -173,14 +254,30 @@ impl Figure {
         encode_png(w, h, &rgb)
     }
 
-    /// SVG text (vector, for slides; digit images are embedded as PNG).
+    /// PNG bytes of exactly `width x height` (see [`to_rgb_sized`](Figure::to_rgb_sized)).
+    pub fn to_png_sized(&self, width: u32, height: u32) -> Result<Vec<u8>> {
+        encode_png(width, height, &self.to_rgb_sized(width, height)?)
+    }
+
+    /// SVG text (vector, for slides; letters as outlines, digit images embedded as PNG).
     pub fn to_svg(&self) -> Result<String> {
+        self.svg(self.width, self.height, 1.0)
+    }
+
+    /// SVG of exactly `width x height` pixels, laid out as
+    /// [`to_rgb_sized`](Figure::to_rgb_sized) lays out the PNG.
+    pub fn to_svg_sized(&self, width: u32, height: u32) -> Result<String> {
+        check_size(width, height)?;
+        self.svg(width, height, canvas::fit_scale(&self.plot, width, height))
+    }
+
+    fn svg(&self, w: u32, h: u32, scale: f64) -> Result<String> {
         let mut svg = String::new();
         {
-            let backend = plotters::backend::SVGBackend::with_string(&mut svg, (self.width, self.height));
-            canvas::render(&self.plot, backend, 1.0)?;
+            let backend = plotters::backend::SVGBackend::with_string(&mut svg, (w, h));
+            canvas::render(&self.plot, backend, scale)?;
         }
-        Ok(svg)
+        Ok(text::outline_svg_text(&svg))
     }
 
     /// Writes a PNG at `scale` (e.g. 2.0 or 3.0 for a 1920-px slide), creating parent folders.
@@ -188,9 +285,20 @@ impl Figure {
         write_file(path.as_ref(), &self.to_png(scale)?)
     }
 
+    /// Writes a PNG of exactly `width x height` (`save_png_sized(path, SLIDE_16_9.0,
+    /// SLIDE_16_9.1)` for a 16:9 slide), creating parent folders.
+    pub fn save_png_sized(&self, path: impl AsRef<Path>, width: u32, height: u32) -> Result<()> {
+        write_file(path.as_ref(), &self.to_png_sized(width, height)?)
+    }
+
     /// Writes an SVG, creating parent folders.
     pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), self.to_svg()?.as_bytes())
+    }
+
+    /// Writes an SVG of exactly `width x height` pixels, creating parent folders.
+    pub fn save_svg_sized(&self, path: impl AsRef<Path>, width: u32, height: u32) -> Result<()> {
+        write_file(path.as_ref(), self.to_svg_sized(width, height)?.as_bytes())
     }
 
     /// Writes PNG (at 2x) or SVG, chosen by the extension of `path`.
@@ -214,6 +322,15 @@ impl Figure {
             Err(e) => eprintln!("figure could not be drawn: {e}"),
         }
     }
+}
+
+fn check_size(width: u32, height: u32) -> Result<()> {
+    if !(16..=8192).contains(&width) || !(16..=8192).contains(&height) {
+        return Err(Error::InvalidArgument(format!(
+            "a figure of {width}x{height} pixels: width and height must be 16 to 8192 (a 16:9 slide is 1920x1080)"
+        )));
+    }
+    Ok(())
 }
 
 /// An RGB image of `2w x 2h` pixels averaged down to `w x h` (each output pixel the mean of

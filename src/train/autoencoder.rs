@@ -8,7 +8,7 @@ use super::step::Trained;
 use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
-use crate::figures::{Figure, PixelRange};
+use crate::figures::{words, Figure, PixelRange};
 use crate::loss::bce_with_logits;
 use crate::models::{build_autoencoder, AutoencoderNet};
 use crate::optim::{Adam, AdamConfig};
@@ -523,8 +523,12 @@ impl Autoencoder {
         let mut rng = step_rng(seed, 0, Stream::Display);
         let indices: Vec<usize> = (0..n).map(|_| rng.gen_range(0..self.mnist().test.len())).collect();
         let (originals, reconstructions) = self.reconstruct_test(&indices)?;
-        let title = format!("After {} epoch{}", self.epoch(), if self.epoch() == 1 { "" } else { "s" });
-        Figure::reconstructions(&originals, &reconstructions, PixelRange::Unit, &title)
+        Figure::reconstructions(
+            &originals,
+            &reconstructions,
+            PixelRange::Unit,
+            &words::after_epochs(self.epoch(), false),
+        )
     }
 
     /// The run's snapshot test images (different digits) over their reconstructions after each
@@ -547,12 +551,13 @@ impl Autoencoder {
                     self.epoch()
                 )));
             };
-            rows.push((format!("after {e} epoch{}", if e == 1 { "" } else { "s" }), images.as_slice()));
+            rows.push((words::after_epochs(e, true), images.as_slice()));
         }
         let originals = self.mnist().test.pixels(&self.engine.snapshot_indices(), Scaling::Unit);
-        let mut labelled: Vec<(&str, &[f32])> = vec![("test images", &originals)];
+        let test_images = words::test_images();
+        let mut labelled: Vec<(&str, &[f32])> = vec![(&test_images, &originals)];
         labelled.extend(rows.iter().map(|(label, images)| (label.as_str(), *images)));
-        Figure::image_rows(&labelled, PixelRange::Unit, "Autoencoder reconstructions during training")
+        Figure::image_rows(&labelled, PixelRange::Unit, &words::reconstructions_during_training())
     }
 
     /// The denoising view (Keras blog): `n` random test images with noise of `noise_factor`
@@ -566,9 +571,9 @@ impl Autoencoder {
         let mut noisy = originals.clone();
         add_noise(&mut noisy, noise_factor, &mut rng);
         let cleaned = self.reconstruct(&noisy)?;
-        let title = format!("Denoising after {} epoch{}", self.epoch(), if self.epoch() == 1 { "" } else { "s" });
+        let (title, [noisy_label, cleaned_label, original_label]) = words::denoising(self.epoch());
         Figure::image_rows(
-            &[("noisy", &noisy), ("cleaned", &cleaned), ("original", &originals)],
+            &[(&noisy_label, &noisy), (&cleaned_label, &cleaned), (&original_label, &originals)],
             PixelRange::Unit,
             &title,
         )

@@ -8,7 +8,7 @@ use super::step::Trained;
 use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
-use crate::figures::{Animation, Figure, PixelRange};
+use crate::figures::{words, Animation, Figure, PixelRange};
 use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED, MAX_SAMPLES};
 use crate::layers::{FrozenForward, Reseed};
 use crate::loss::bce_with_logits;
@@ -549,7 +549,7 @@ impl Gan {
             None => (self.iteration(), self.snapshot_images()?),
         };
         let cols = (self.config().snapshot_images as f64).sqrt().ceil() as usize;
-        Figure::sample_grid(&images, PixelRange::Symmetric, cols, &format!("Iteration {iteration}"))
+        Figure::sample_grid(&images, PixelRange::Symmetric, cols, &words::iteration(iteration))
     }
 
     /// The snapshots whose iteration is a multiple of `every`, side by side, like the lecture's
@@ -567,28 +567,21 @@ impl Gan {
     }
 
     fn progression_sheet(&self, every: u64, iterations: std::ops::RangeInclusive<u64>, columns: usize) -> Result<Figure> {
-        let panels: Vec<(String, Vec<f32>)> = self
+        let snapshots: Vec<(u64, Vec<f32>)> = self
             .history()
             .snapshots
             .iter()
             .filter(|s| every > 0 && s.iteration % every == 0 && iterations.contains(&s.iteration))
-            .map(|s| (format!("Iteration {}", s.iteration), s.images.clone()))
+            .map(|s| (s.iteration, s.images.clone()))
             .collect();
-        if panels.is_empty() {
+        let (Some((first, _)), Some((last, _))) = (snapshots.first(), snapshots.last()) else {
             return Err(Error::InvalidArgument(format!(
                 "no snapshot at a multiple of {every} in {iterations:?} yet: train first"
             )));
-        }
-        let title = match (panels.first(), panels.last(), iterations == (0..=u64::MAX)) {
-            (Some((first, _)), Some((last, _)), false) if panels.len() > 1 => {
-                format!(
-                    "Generated digits during training: {} to {}",
-                    first.to_lowercase(),
-                    last.to_lowercase()
-                )
-            }
-            _ => "Generated digits during training".to_string(),
         };
+        let ranged = iterations != (0..=u64::MAX) && snapshots.len() > 1;
+        let title = words::generated_digits(ranged.then_some((*first, *last)));
+        let panels: Vec<(String, Vec<f32>)> = snapshots.into_iter().map(|(i, images)| (words::iteration(i), images)).collect();
         Figure::progression(&panels, PixelRange::Symmetric, columns, &title)
     }
 
@@ -611,12 +604,7 @@ impl Gan {
     /// A latent walk as a grid: one walk per row, from one noise vector to another.
     pub fn latent_walk_figure(&self, walks: usize, steps: usize, seed: u64) -> Result<Figure> {
         let images = self.latent_walk(walks, steps, seed)?;
-        Figure::sample_grid(
-            &images,
-            PixelRange::Symmetric,
-            steps,
-            "Latent walk: one row per pair of noise vectors",
-        )
+        Figure::sample_grid(&images, PixelRange::Symmetric, steps, &words::latent_walk())
     }
 
     /// A latent walk as a looping GIF: `walks` digits (in a grid) morphing over `steps` frames.
@@ -626,7 +614,7 @@ impl Gan {
         let frames = (0..steps)
             .map(|t| {
                 let frame: Vec<f32> = (0..walks).flat_map(|w| images[(w * steps + t) * 784..][..784].to_vec()).collect();
-                Figure::sample_grid(&frame, PixelRange::Symmetric, cols, &format!("Step {} of {steps}", t + 1))
+                Figure::sample_grid(&frame, PixelRange::Symmetric, cols, &words::step_of(t + 1, steps))
             })
             .collect::<Result<Vec<_>>>()?;
         Animation::from_frames(&frames, 150, 1.0)
@@ -639,14 +627,19 @@ impl Gan {
 
     /// Every snapshot grid in turn, as a looping GIF (shown inline when last in a cell).
     pub fn training_gif(&self) -> Result<Animation> {
+        self.training_gif_at(1.0)
+    }
+
+    /// [`training_gif`](Gan::training_gif) at `scale` (2.0 for slides).
+    pub(crate) fn training_gif_at(&self, scale: f64) -> Result<Animation> {
         let cols = (self.config().snapshot_images as f64).sqrt().ceil() as usize;
         let frames = self
             .history()
             .snapshots
             .iter()
-            .map(|s| Figure::sample_grid(&s.images, PixelRange::Symmetric, cols, &format!("Iteration {}", s.iteration)))
+            .map(|s| Figure::sample_grid(&s.images, PixelRange::Symmetric, cols, &words::iteration(s.iteration)))
             .collect::<Result<Vec<_>>>()?;
-        Animation::from_frames(&frames, 300, 1.0)
+        Animation::from_frames(&frames, 300, scale)
     }
 
     /// Writes [`training_gif`](Gan::training_gif) to `path`.

@@ -4,11 +4,12 @@
 //!
 //! Rooms: `gan.rs` and `autoencoder.rs` (the two trainers), `engine.rs` (the evcxr-safe trait
 //! object, each operation written once), `checkpoint.rs` (one checkpoint trait for both),
-//! `step.rs` (one optimiser step), `run_dir.rs` (one writer per run directory), `progress.rs` (progress lines, bars and the stop flag).
+//! `step.rs` (one optimiser step), `export.rs` (a run's figures in one call), `run_dir.rs` (one writer per run directory), `progress.rs` (progress lines, bars and the stop flag).
 
 mod autoencoder;
 pub mod checkpoint;
 mod engine;
+mod export;
 mod gan;
 mod progress;
 pub(crate) mod run_dir;
@@ -16,6 +17,7 @@ mod step;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderHistory};
 pub use checkpoint::{TensorStore, CHECKPOINT_FILE};
+pub use export::{ExportOptions, AUTOENCODER_FIGURES, GAN_FIGURES};
 pub use gan::{Gan, GanConfig, GanHistory, Snapshot};
 pub use progress::{Progress, StopFlag};
 pub use run_dir::RUN_LOCK_FILE;

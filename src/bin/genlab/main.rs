@@ -122,6 +122,29 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write every figure of a run for slides: progression sheets (and the lecture's two halves),
+    /// snapshot grid, losses, scores, latent walk, GIF (GAN); progression, reconstructions,
+    /// losses, denoising (autoencoder).
+    ///
+    /// RUN_DIR is a `genlab gan` / `genlab autoencoder` --out directory or a notebook's runs/gan.
+    /// Example: genlab export runs/gan --out slides --lang ko --size 1920x1080 --svg
+    Export {
+        /// The run's directory (holding checkpoint.safetensors).
+        run: PathBuf,
+        /// Output directory (created if needed; files of the same names are replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// The language of the figures' words: ko (Korean, as the lecture) or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Every PNG and SVG at exactly WIDTHxHEIGHT pixels (1920x1080 for a 16:9 slide);
+        /// default: each figure at its own size, PNGs at 2x.
+        #[arg(long)]
+        size: Option<String>,
+        /// Also write an SVG of every figure (letters as outlines: no fonts needed).
+        #[arg(long)]
+        svg: bool,
+    },
     /// Print the Keras-style summaries of the generator, discriminator, GAN and autoencoder.
     ///
     /// Example: genlab summary
@@ -159,6 +182,14 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+/// `1920x1080` as (1920, 1080).
+fn parse_size(text: &str) -> genlab::Result<(u32, u32)> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+    parsed.ok_or_else(|| Error::InvalidArgument(format!("--size {text}: give WIDTHxHEIGHT in pixels, e.g. 1920x1080")))
 }
 
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT), as shells report it.
@@ -236,6 +267,20 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             Figure::activations().save_png(out.join("activations.png"), 2.0)?;
             Figure::activations().save_svg(out.join("activations.svg"))?;
             println!("wrote {}/activations.png and activations.svg", out.display());
+            Ok(Outcome::Finished)
+        }),
+        Command::Export { run, out, lang, size, svg } => usable_out_dir(&out).and_then(|()| {
+            let options = genlab::ExportOptions {
+                language: genlab::Language::from_code(&lang)?,
+                size: size.as_deref().map(parse_size).transpose()?,
+                svg,
+                ..genlab::ExportOptions::default()
+            };
+            let written = report::export(&run, &out, &options)?;
+            for path in &written {
+                println!("{}", path.display());
+            }
+            println!("figures={} lang={} out={}", written.len(), options.language.code(), out.display());
             Ok(Outcome::Finished)
         }),
         Command::Summary => {

@@ -2,7 +2,8 @@
 //! as CSV and `run.json` (seed, arguments, crate version), so every figure traces to its run.
 
 use genlab::figures::{write_file, Figure, PixelRange};
-use genlab::{Autoencoder, Error, Gan, Result};
+use genlab::train::{AUTOENCODER_FIGURES, CHECKPOINT_FILE, GAN_FIGURES};
+use genlab::{Autoencoder, Error, ExportOptions, Gan, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -45,15 +46,16 @@ impl RunInfo {
     }
 }
 
-/// The figures a run writes beside `run.json` (each as `.png` and `.svg`).
-const FIGURES: [&str; 4] = ["progression", "losses", "scores", "reconstructions"];
 /// The other files a run writes there.
 const FILES: [&str; 4] = [RUN_FILE, "history.csv", "scores.csv", "training.gif"];
 
 /// Removes what an earlier run wrote into `dir` (`--force`): its figures, history, `run.json`
 /// and snapshot grids. Other files are left alone.
 pub fn remove_outputs(dir: &Path) -> Result<()> {
-    let figures = FIGURES.iter().flat_map(|f| [format!("{f}.png"), format!("{f}.svg")]);
+    let figures = GAN_FIGURES
+        .iter()
+        .chain(&AUTOENCODER_FIGURES)
+        .flat_map(|f| [format!("{f}.png"), format!("{f}.svg")]);
     let mut paths: Vec<PathBuf> = figures.chain(FILES.map(String::from)).map(|f| dir.join(f)).collect();
     if let Ok(entries) = std::fs::read_dir(dir.join("snapshots")) {
         let grids = entries.flatten().map(|e| e.path());
@@ -69,17 +71,17 @@ pub fn remove_outputs(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn save_both(fig: &Figure, dir: &Path, name: &str, written: &mut Vec<PathBuf>) -> Result<()> {
-    let (png, svg) = (dir.join(format!("{name}.png")), dir.join(format!("{name}.svg")));
-    fig.save_png(&png, 2.0)?;
-    fig.save_svg(&svg)?;
-    written.extend([png, svg]);
-    Ok(())
+/// PNG at 2x and SVG of every figure: what a training run leaves beside its checkpoint.
+fn run_figures() -> ExportOptions {
+    ExportOptions {
+        svg: true,
+        ..ExportOptions::default()
+    }
 }
 
 /// Writes a GAN run's figures and history into `dir`: one PNG per snapshot grid
-/// (`snapshots/iteration_NNNNN.png`), the progression sheet (every second snapshot, as the
-/// lecture's slides), loss curves, `training.gif`, `history.csv`, and for judged runs `scores.png`/`.svg` and
+/// (`snapshots/iteration_NNNNN.png`), the figures of [`Gan::export_figures`] (progression sheets,
+/// losses, scores of judged runs, `training.gif` ...), `history.csv`, and for judged runs
 /// `scores.csv`. Returns the files written.
 pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
@@ -90,20 +92,7 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
         Figure::sample_grid(&snap.images, PixelRange::Symmetric, cols, &format!("Iteration {}", snap.iteration))?.save_png(&path, 2.0)?;
         written.push(path);
     }
-    if !history.snapshots.is_empty() {
-        save_both(
-            &gan.progression_figure(2 * gan.config().snapshot_every)?,
-            dir,
-            "progression",
-            &mut written,
-        )?;
-        let gif = dir.join("training.gif");
-        gan.save_gif(&gif)?;
-        written.push(gif);
-    }
-    if !history.g_loss.is_empty() {
-        save_both(&gan.loss_figure()?, dir, "losses", &mut written)?;
-    }
+    written.extend(gan.export_figures(dir, &run_figures())?);
     let mut csv = String::from("iteration,d_loss_real,d_loss_fake,d_loss,g_loss\n");
     for (i, ((r, f), g)) in history
         .d_loss_real
@@ -119,7 +108,6 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
     written.push(path);
     let scores = history.scores();
     if !scores.is_empty() {
-        save_both(&gan.score_figure()?, dir, "scores", &mut written)?;
         let mut csv = String::from("iteration,confident,min_class,fid\n");
         for (i, s) in &scores {
             let _ = writeln!(csv, "{i},{},{},{}", s.confident, s.min_class, s.fid);
@@ -131,21 +119,13 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Writes an autoencoder run's figures and history into `dir`: 5 random test images over their
-/// reconstructions (chosen by `seed`), the snapshot digits after epoch 10 (when the run is past
-/// it) and after the last epoch, loss curves and `history.csv`. Returns the files written.
-pub fn write_autoencoder_outputs(ae: &Autoencoder, dir: &Path, seed: u64) -> Result<Vec<PathBuf>> {
+/// Writes an autoencoder run's figures and history into `dir`: the figures of
+/// [`Autoencoder::export_figures`] (random test images chosen by the run's seed) and
+/// `history.csv`. Returns the files written.
+pub fn write_autoencoder_outputs(ae: &Autoencoder, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    save_both(&ae.reconstruction_figure(5, seed)?, dir, "reconstructions", &mut written)?;
-    let mut epochs: Vec<u64> = [10, ae.epoch()].into_iter().filter(|e| (1..=ae.epoch()).contains(e)).collect();
-    epochs.dedup();
-    if !epochs.is_empty() && ae.config().snapshot_images > 0 {
-        save_both(&ae.progression_figure(&epochs)?, dir, "progression", &mut written)?;
-    }
+    written.extend(ae.export_figures(dir, &run_figures())?);
     let history = ae.history();
-    if !history.train_loss.is_empty() {
-        save_both(&ae.loss_figure()?, dir, "losses", &mut written)?;
-    }
     let mut csv = String::from("epoch,train_bce,test_bce\n");
     for (e, (train, test)) in history.train_loss.iter().zip(&history.test_loss).enumerate() {
         let _ = writeln!(csv, "{},{train},{test}", e + 1);
@@ -154,4 +134,26 @@ pub fn write_autoencoder_outputs(ae: &Autoencoder, dir: &Path, seed: u64) -> Res
     write_file(&path, csv.as_bytes())?;
     written.push(path);
     Ok(written)
+}
+
+/// Writes every figure of the run in `run` (a `genlab gan` / `genlab autoencoder` output
+/// directory or a notebook's `runs/gan`) into `out`, as `options` says.
+pub fn export(run: &Path, out: &Path, options: &ExportOptions) -> Result<Vec<PathBuf>> {
+    let checkpoint = run.join(CHECKPOINT_FILE);
+    if !checkpoint.is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds no {CHECKPOINT_FILE}: give the --out directory of a `genlab gan` or `genlab autoencoder` run, or a notebook's runs/gan",
+            run.display()
+        )));
+    }
+    match Gan::load_checkpoint(&checkpoint) {
+        Ok(gan) => gan.export_figures(out, options),
+        Err(gan_error) => match Autoencoder::load_checkpoint(&checkpoint) {
+            Ok(ae) => ae.export_figures(out, options),
+            Err(ae_error) => Err(Error::InvalidArgument(format!(
+                "{} is neither a GAN checkpoint ({gan_error}) nor an autoencoder checkpoint ({ae_error})",
+                checkpoint.display()
+            ))),
+        },
+    }
 }

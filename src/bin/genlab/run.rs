@@ -153,8 +153,8 @@ impl CliRun for Autoencoder {
     fn train_to(&mut self, target: u64) -> Result<Outcome> {
         self.fit_steps(self.steps_for_epochs(target)?.saturating_sub(self.steps_done()))
     }
-    fn write_outputs(&self, dir: &Path, info: &RunInfo) -> Result<Vec<PathBuf>> {
-        write_autoencoder_outputs(self, dir, info.seed)
+    fn write_outputs(&self, dir: &Path, _: &RunInfo) -> Result<Vec<PathBuf>> {
+        write_autoencoder_outputs(self, dir)
     }
     fn last_line(&self) -> String {
         let h = self.history();

@@ -1,0 +1,221 @@
+//! The words on figures, in the lecture's language: English or Korean (the slides' own words:
+//! 생성자 / 판별자 손실, 에포크, 테스트할 이미지 ...).
+
+use crate::error::{Error, Result};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The language of the text genlab puts on figures (titles, axes, legends, panel labels).
+///
+/// Matplotlib equivalent: none; there one writes every label by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    /// English (the default).
+    #[default]
+    English,
+    /// Korean, as the lecture's slides say it.
+    Korean,
+}
+
+static DEFAULT: AtomicU8 = AtomicU8::new(0);
+
+thread_local! {
+    static SCOPED: Cell<Option<Language>> = const { Cell::new(None) };
+}
+
+impl Language {
+    /// `en` / `english` or `ko` / `kr` / `korean` / `한국어` (any case).
+    pub fn from_code(code: &str) -> Result<Language> {
+        match code.trim().to_lowercase().as_str() {
+            "en" | "english" => Ok(Language::English),
+            "ko" | "kr" | "korean" | "한국어" => Ok(Language::Korean),
+            other => Err(Error::InvalidArgument(format!(
+                "unknown language `{other}`: use `ko` (Korean) or `en` (English)"
+            ))),
+        }
+    }
+
+    /// The short code (`en`, `ko`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Korean => "ko",
+        }
+    }
+
+    /// The language figures made now use: the one [`Language::scope`] set on this thread, else
+    /// the process' default ([`set_language`]).
+    pub fn current() -> Language {
+        SCOPED.with(Cell::get).unwrap_or(match DEFAULT.load(Ordering::Relaxed) {
+            1 => Language::Korean,
+            _ => Language::English,
+        })
+    }
+
+    /// Runs `f` with figures in this language on this thread (then back to what it was).
+    pub fn scope<T>(self, f: impl FnOnce() -> T) -> T {
+        struct Restore(Option<Language>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                SCOPED.with(|s| s.set(self.0));
+            }
+        }
+        let _restore = Restore(SCOPED.with(|s| s.replace(Some(self))));
+        f()
+    }
+}
+
+/// Sets the language of the figures made from now on, in every thread (a notebook's first cell:
+/// `genlab::figures::set_language(Language::Korean)`).
+pub fn set_language(language: Language) {
+    DEFAULT.store(language as u8, Ordering::Relaxed);
+}
+
+/// `en` or `ko`, by [`Language::current`].
+pub(crate) fn pick(en: impl Into<String>, ko: impl Into<String>) -> String {
+    match Language::current() {
+        Language::English => en.into(),
+        Language::Korean => ko.into(),
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// "Iteration 400" / "반복 400".
+pub(crate) fn iteration(n: u64) -> String {
+    pick(format!("Iteration {n}"), format!("반복 {n}"))
+}
+
+/// The title of a GAN progression sheet, for all snapshots or from `first` to `last`.
+pub(crate) fn generated_digits(range: Option<(u64, u64)>) -> String {
+    match range {
+        None => pick("Generated digits during training", "학습 중에 생성된 숫자"),
+        Some((a, b)) => pick(
+            format!("Generated digits during training: iteration {a} to iteration {b}"),
+            format!("학습 중에 생성된 숫자: 반복 {a}부터 {b}까지"),
+        ),
+    }
+}
+
+/// "After 10 epochs" / "10 에포크 후" (`lower`: "after 10 epochs").
+pub(crate) fn after_epochs(n: u64, lower: bool) -> String {
+    let en = format!("{} {n} epoch{}", if lower { "after" } else { "After" }, plural(n));
+    pick(en, format!("{n} 에포크 후"))
+}
+
+/// The lecture's row labels: "test images" / "테스트할 이미지".
+pub(crate) fn test_images() -> String {
+    pick("test images", "테스트할 이미지")
+}
+
+/// "reconstructions" / "오토인코더가 만든 이미지".
+pub(crate) fn reconstructions() -> String {
+    pick("reconstructions", "오토인코더가 만든 이미지")
+}
+
+/// The autoencoder progression sheet's title.
+pub(crate) fn reconstructions_during_training() -> String {
+    pick("Autoencoder reconstructions during training", "학습 중 오토인코더가 만든 이미지")
+}
+
+/// The denoising figure: its rows and title.
+pub(crate) fn denoising(epochs: u64) -> (String, [String; 3]) {
+    let title = pick(
+        format!("Denoising after {epochs} epoch{}", plural(epochs)),
+        format!("{epochs} 에포크 후 노이즈 제거"),
+    );
+    (
+        title,
+        [
+            pick("noisy", "노이즈 섞인 이미지"),
+            pick("cleaned", "오토인코더가 만든 이미지"),
+            pick("original", "원본 이미지"),
+        ],
+    )
+}
+
+/// The latent-walk grid's title.
+pub(crate) fn latent_walk() -> String {
+    pick(
+        "Latent walk: one row per pair of noise vectors",
+        "잠재 공간 걷기: 노이즈 벡터 한 쌍마다 한 줄",
+    )
+}
+
+/// A latent-walk GIF frame's title.
+pub(crate) fn step_of(t: usize, steps: usize) -> String {
+    pick(format!("Step {t} of {steps}"), format!("{steps}단계 중 {t}단계"))
+}
+
+/// The activation slide's title.
+pub(crate) fn activations_title() -> String {
+    pick(
+        "Activation functions (solid) and their derivatives (dashed)",
+        "활성화 함수(실선)와 도함수(점선)",
+    )
+}
+
+/// GAN loss figure: title, the two series.
+pub(crate) fn gan_losses() -> (String, String, String) {
+    (
+        pick("GAN losses", "GAN 손실"),
+        pick("discriminator", "판별자 손실"),
+        pick("generator", "생성자 손실"),
+    )
+}
+
+/// "(moving average of 50)" after a series name.
+pub(crate) fn moving_average(window: usize) -> String {
+    pick(format!("moving average of {window}"), format!("{window}회 이동 평균"))
+}
+
+/// Autoencoder loss figure: title, the two series.
+pub(crate) fn autoencoder_losses() -> (String, String, String) {
+    (
+        pick("Autoencoder loss (binary cross-entropy)", "오토인코더 손실 (이진 교차 엔트로피)"),
+        pick("train", "학습 데이터"),
+        pick("test", "테스트 데이터"),
+    )
+}
+
+/// Score figure: title, the two series.
+pub(crate) fn sample_scores() -> (String, String, String) {
+    (
+        pick("Generated digits as the classifier sees them", "분류기가 본 생성된 숫자"),
+        pick("confident (p >= 0.9)", "확실히 알아본 비율 (p ≥ 0.9)"),
+        pick("smallest digit share", "가장 드문 숫자의 비율"),
+    )
+}
+
+/// Axis names: "iteration", "epoch", "loss", "share of samples".
+pub(crate) fn axis(name: &str) -> String {
+    match name {
+        "iteration" => pick("iteration", "반복"),
+        "epoch" => pick("epoch", "에포크"),
+        "loss" => pick("loss", "손실"),
+        "share of samples" => pick("share of samples", "샘플 비율"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_sets_the_language_on_its_thread_and_restores_it() {
+        assert_eq!(Language::from_code("KO").unwrap(), Language::Korean);
+        assert!(Language::from_code("de").unwrap_err().to_string().contains("use `ko`"));
+        let before = Language::current();
+        let inside = Language::Korean.scope(|| (Language::current(), iteration(400)));
+        assert_eq!(inside, (Language::Korean, "반복 400".to_string()));
+        assert_eq!(Language::current(), before);
+        assert_eq!(Language::English.scope(|| after_epochs(1, false)), "After 1 epoch");
+    }
+}
