@@ -98,7 +98,17 @@ fn a_short_gan_run_writes_every_output_and_a_summary_line() {
 
     // The run's figures for slides, in Korean at 16:9, in one command.
     let slides = dir.join("slides-ko");
-    let out = run(&["export", dir.to_str().unwrap(), "--out", slides.to_str().unwrap(), "--lang", "ko", "--size", "1280x720", "--svg"]);
+    let out = run(&[
+        "export",
+        dir.to_str().unwrap(),
+        "--out",
+        slides.to_str().unwrap(),
+        "--lang",
+        "ko",
+        "--size",
+        "1280x720",
+        "--svg",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let last = stdout(&out).lines().last().unwrap().to_string();
     assert!(last.starts_with("figures=") && last.contains(" lang=ko "), "{last}");
@@ -107,7 +117,10 @@ fn a_short_gan_run_writes_every_output_and_a_summary_line() {
         let header = png::Decoder::new(png.as_slice()).read_info().unwrap().info().clone();
         assert_eq!((header.width, header.height), (1280, 720), "{f}.png");
         let svg = std::fs::read_to_string(slides.join(format!("{f}.svg"))).unwrap();
-        assert!(svg.contains("<title>반복") || svg.contains("<title>잠재") || svg.contains("<title>학습"), "{f}.svg has no Korean text");
+        assert!(
+            svg.contains("<title>반복") || svg.contains("<title>잠재") || svg.contains("<title>학습"),
+            "{f}.svg has no Korean text"
+        );
     }
 }
 
@@ -236,10 +249,22 @@ fn bad_input_exits_2_with_a_message_naming_the_problem() {
     assert_usage_error(&["gan", "--resume", empty.to_str().unwrap()], "no checkpoint");
     assert_usage_error(&["gan", "--resume", corrupt.to_str().unwrap()], "cannot be used");
     let o = dir.join("exported");
-    assert_usage_error(&["export", empty.to_str().unwrap(), "--out", o.to_str().unwrap()], "holds no checkpoint");
-    assert_usage_error(&["export", corrupt.to_str().unwrap(), "--out", o.to_str().unwrap()], "neither a GAN checkpoint");
-    assert_usage_error(&["export", corrupt.to_str().unwrap(), "--out", o.to_str().unwrap(), "--lang", "de"], "use `ko`");
-    assert_usage_error(&["export", corrupt.to_str().unwrap(), "--out", o.to_str().unwrap(), "--size", "big"], "WIDTHxHEIGHT");
+    assert_usage_error(
+        &["export", empty.to_str().unwrap(), "--out", o.to_str().unwrap()],
+        "holds no checkpoint",
+    );
+    assert_usage_error(
+        &["export", corrupt.to_str().unwrap(), "--out", o.to_str().unwrap()],
+        "neither a GAN checkpoint",
+    );
+    assert_usage_error(
+        &["export", corrupt.to_str().unwrap(), "--out", o.to_str().unwrap(), "--lang", "de"],
+        "use `ko`",
+    );
+    assert_usage_error(
+        &["export", corrupt.to_str().unwrap(), "--out", o.to_str().unwrap(), "--size", "big"],
+        "WIDTHxHEIGHT",
+    );
 
     let out = genlab()
         .args(["autoencoder", "--epochs", "1", "--out", dir.join("o").to_str().unwrap()])

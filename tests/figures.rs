@@ -119,7 +119,7 @@ fn judge_scores_render_as_curves_from_one_snapshot_on() {
     assert!(svg.contains("smallest digit share") && svg.contains("iteration") && svg.contains("800"));
     // A single snapshot (a short run) gets whole-number ticks, not "-0 -0 0 0".
     let svg = Figure::sample_scores(&[0], &[score(0.0, 0.0)]).unwrap().to_svg().unwrap();
-    assert!(!svg.contains("\n-0\n") && svg.contains("\n10\n"), "{svg}");
+    assert!(!svg.contains("<title>-0</title>") && svg.contains("<title>10</title>"), "{svg}");
     assert!(matches!(
         Figure::sample_scores(&[0, 200], &[score(0.0, 0.0)]),
         Err(Error::InvalidArgument(_))

@@ -148,6 +148,10 @@ fn a_run_exports_all_its_figures_in_korean_and_english_at_slide_size() {
     let ko_losses = std::fs::read_to_string(dir.join("ko/losses.svg")).unwrap();
     let en_losses = std::fs::read_to_string(dir.join("en/losses.svg")).unwrap();
     assert!(ko_losses.contains("<title>GAN 손실</title>") && ko_losses.contains("<title>반복</title>"));
+    assert!(
+        ko_losses.contains("<title>판별자 손실 (50회 이동 평균)</title>"),
+        "legend not in Korean"
+    );
     assert!(en_losses.contains("<title>GAN losses</title>") && en_losses.contains("<title>iteration</title>"));
     assert!(dir.join("ko/training.gif").is_file());
     // The language is the export's own: the thread's default is untouched.

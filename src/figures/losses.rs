@@ -13,6 +13,9 @@ pub struct Curves {
     pub(crate) series: Vec<(String, Vec<f32>)>,
     /// Moving-average window (per-iteration curves); `None` for curves with markers.
     window: Option<usize>,
+    /// What the legend adds to a smoothed series' name ("moving average of 50"), in the
+    /// language of the figure's making.
+    smoothing: String,
     /// Where the markers sit; `None`: at 1, 2, 3, ... (epochs).
     x: Option<Vec<f64>>,
     pub(crate) x_desc: String,
@@ -39,6 +42,7 @@ impl Curves {
         Ok(Curves {
             series: series.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
             window,
+            smoothing: window.map(words::moving_average).unwrap_or_default(),
             x: None,
             x_desc: words::axis(if window.is_some() { "iteration" } else { "epoch" }),
             y_desc: words::axis("loss"),
@@ -173,7 +177,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
                 chart
                     .draw_series(LineSeries::new(smooth, color.stroke_width((2.0 * s).round() as u32)))
                     .map_err(err)?
-                    .label(format!("{name} ({})", words::moving_average(window)))
+                    .label(format!("{name} ({})", curves.smoothing))
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
             }
             None => {
