@@ -21,16 +21,12 @@ fn main() -> genlab::Result<()> {
     let ae = Autoencoder::load_checkpoint(runs.join("autoencoder").join(CHECKPOINT_FILE))?;
     ae.progression_figure(&[10, ae.epoch()])?
         .save_png(out.join("ae_reconstructions.png"), 1.0)?;
-    let history = gan.history();
+    let (d_loss, g_loss) = (gan.history().d_loss(), &gan.history().g_loss);
+    let mean = |values: &[f32]| values.iter().sum::<f32>() / values.len() as f32;
     for start in [0, 1000, 2000, 3000, 3500] {
-        let range = start..(start + 500).min(history.g_loss.len());
-        let mean = |values: &[f32]| values.iter().sum::<f32>() / values.len() as f32;
-        let d: Vec<f32> = range
-            .clone()
-            .map(|i| 0.5 * (history.d_loss_real[i] + history.d_loss_fake[i]))
-            .collect();
-        let g = mean(&history.g_loss[range.clone()]);
-        println!("| {}-{} | {:.3} | {g:.3} |", range.start, range.end - 1, mean(&d));
+        let range = start..(start + 500).min(g_loss.len());
+        let (d, g) = (mean(&d_loss[range.clone()]), mean(&g_loss[range.clone()]));
+        println!("| {}-{} | {d:.3} | {g:.3} |", range.start, range.end - 1);
     }
     Figure::activations().save_png(out.join("activations.png"), 1.0)?;
     // The same figures in the lecture's words, at 16:9 (half a 1920x1080 slide).
