@@ -47,4 +47,4 @@ pub mod loss {
 pub use cpu::{cpu_path, supported_paths, CpuPath, CPU_ENV};
 pub use error::{Error, Result};
 pub use figures::{set_language, Figure, Language, PixelRange, SLIDE_16_9};
-pub use train::{Autoencoder, AutoencoderConfig, ExportOptions, Gan, GanConfig, Outcome, StopFlag, Trainer};
+pub use train::{Autoencoder, AutoencoderConfig, ExportOptions, Gan, GanConfig, GanRecipe, Outcome, StopFlag, Trainer};

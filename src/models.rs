@@ -182,6 +182,12 @@ pub fn generator_batch_norms(g: &mut GeneratorNet) -> (&mut modules::BatchNorm1D
     (&mut dense_block.2, &mut conv_block.1)
 }
 
+/// The momenta of the generator's two BatchNormalization layers (see [`generator_batch_norms`]).
+pub fn generator_batch_norms_of(g: &GeneratorNet) -> (f64, f64) {
+    let (dense_block, _, conv_block, _) = g;
+    (dense_block.2.momentum, conv_block.1.momentum)
+}
+
 /// The classifier's 128 features (everything before its last layer) and its logits for `x`.
 /// (The tuple positions of [`Classifier`] are spelled out only here.)
 pub fn classifier_features_and_logits<B: Dim>(

@@ -32,6 +32,28 @@ impl Default for AdamConfig {
 }
 
 impl AdamConfig {
+    /// The DCGAN paper's Adam (Radford et al. 2016): learning rate 2e-4 and `beta_1 = 0.5`
+    /// ("the suggested momentum of 0.9 resulted in training oscillation and instability").
+    ///
+    /// Keras equivalent: `keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)`.
+    pub fn dcgan() -> Self {
+        AdamConfig {
+            learning_rate: 2e-4,
+            beta_1: 0.5,
+            ..AdamConfig::default()
+        }
+    }
+
+    /// The discriminator's half of the two time-scale update rule (TTUR; Heusel et al. 2017,
+    /// as SAGAN uses it): the DCGAN Adam at twice its rate, 4e-4, against the generator's 2e-4
+    /// or 1e-4, so the discriminator keeps up with the generator.
+    pub fn ttur_discriminator() -> Self {
+        AdamConfig {
+            learning_rate: 4e-4,
+            ..AdamConfig::dcgan()
+        }
+    }
+
     /// Checks that the hyperparameters can train: a finite positive learning rate and epsilon,
     /// betas in `[0, 1)`.
     pub fn check(&self) -> Result<()> {

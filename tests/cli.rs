@@ -91,7 +91,10 @@ fn a_short_gan_run_writes_every_output_and_a_summary_line() {
         assert!(dir.join(format!("snapshots/iteration_{i:05}.png")).is_file());
     }
     let last = stdout(&out).lines().last().unwrap().to_string();
-    assert!(last.starts_with("iterations=5 d_loss=") && last.contains(" g_loss="), "{last}");
+    assert!(
+        last.starts_with("iterations=5 batch=32 d_loss=") && last.contains(" g_loss="),
+        "{last}"
+    );
     let run_json = std::fs::read_to_string(dir.join("run.json")).unwrap();
     assert!(run_json.contains("\"seed\": 3") && run_json.contains("\"version\""), "{run_json}");
     assert_eq!(std::fs::read_to_string(dir.join("history.csv")).unwrap().lines().count(), 6);
@@ -241,14 +244,24 @@ fn bad_input_exits_2_with_a_message_naming_the_problem() {
     )
     .unwrap();
 
+    let o = dir.join("exported");
     assert_usage_error(&["gan", "--bogus-flag"], "--bogus-flag");
+    assert_usage_error(&["gan", "--recipe", "best", "--out", "x"], "use `lecture`");
+    assert_usage_error(
+        &["gan", "--label-smoothing", "0.7", "--out", dir.join("smooth").to_str().unwrap()],
+        "label_smoothing is 0.7",
+    );
+    assert_usage_error(&["sample", empty.to_str().unwrap(), "--out", o.to_str().unwrap()], "no such file");
+    assert_usage_error(
+        &["sample", corrupt.to_str().unwrap(), "--out", file.to_str().unwrap()],
+        "not an IDX file",
+    );
     assert_usage_error(&["gan", "--iterations", "0", "--out", "x"], "0 is not in 1..");
     assert_usage_error(&["gan", "--iterations", "-3", "--out", "x"], "-3");
     assert_usage_error(&["autoencoder", "--epochs", "0", "--out", "x"], "0 is not in 1..");
     assert_usage_error(&["gan", "--iterations", "3", "--out", file.to_str().unwrap()], "is a file");
     assert_usage_error(&["gan", "--resume", empty.to_str().unwrap()], "no checkpoint");
     assert_usage_error(&["gan", "--resume", corrupt.to_str().unwrap()], "cannot be used");
-    let o = dir.join("exported");
     assert_usage_error(
         &["export", empty.to_str().unwrap(), "--out", o.to_str().unwrap()],
         "holds no checkpoint",
@@ -350,6 +363,92 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
         .parse()
         .unwrap();
     assert!(confident > 0.6 && confident > rows[0][1] + 0.3, "{last} vs untrained {:?}", rows[0]);
+
+    // A weight average judged beside the trained generator: its raw columns are the plain run's.
+    let averaged = common::temp_dir("cli-averaged-gan");
+    let out = with_data(&[
+        "gan",
+        "--iterations",
+        "5",
+        "--snapshot-every",
+        "2",
+        "--judge",
+        "200",
+        "--ema-decay",
+        "0.5",
+        "--out",
+        averaged.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let with_raw = std::fs::read_to_string(averaged.join("scores.csv")).unwrap();
+    for (plain, both) in csv.lines().zip(with_raw.lines()).skip(1) {
+        let (iteration, raw) = both.split_once(',').unwrap();
+        let raw: Vec<&str> = raw.split(',').collect();
+        assert_eq!(format!("{iteration},{}", raw[3..].join(",")), plain, "{with_raw}");
+    }
+    assert_ne!(with_raw.lines().nth(3), csv.lines().nth(3), "the average scores differently");
+
+    // The improved recipe: batch 64, an averaged generator judged beside the trained one.
+    let improved = common::temp_dir("cli-improved-gan");
+    let out = with_data(&[
+        "gan",
+        "--recipe",
+        "improved",
+        "--iterations",
+        "3",
+        "--snapshot-every",
+        "2",
+        "--judge",
+        "200",
+        "--out",
+        improved.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(last.starts_with("iterations=3 batch=64 d_loss="), "{last}");
+    let csv = std::fs::read_to_string(improved.join("scores.csv")).unwrap();
+    assert!(
+        csv.starts_with("iteration,confident,min_class,fid,raw_confident,raw_min_class,raw_fid\n"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().nth(2).unwrap().split(',').count(), 7, "{csv}");
+
+    // Its digits as an IDX file score as the run itself does (up to rounding to bytes).
+    let idx = improved.join("digits.idx");
+    let seed = genlab::judge::JUDGE_NOISE_SEED.to_string();
+    let out = with_data(&[
+        "sample",
+        improved.to_str().unwrap(),
+        "--n",
+        "200",
+        "--seed",
+        &seed,
+        "--out",
+        idx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).lines().last().unwrap().starts_with("samples=200 out="),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::metadata(&idx).unwrap().len(), 16 + 200 * 784);
+    let confident = |out: &std::process::Output| -> f64 {
+        let last = stdout(out).lines().last().unwrap().to_string();
+        last.split_whitespace()
+            .next()
+            .unwrap()
+            .trim_start_matches("confident=")
+            .parse()
+            .unwrap()
+    };
+    let of_run = confident(&with_data(&["score", improved.to_str().unwrap(), "--samples", "200"]));
+    let of_idx = confident(&with_data(&["score", idx.to_str().unwrap(), "--samples", "200"]));
+    assert!((of_run - of_idx).abs() <= 0.03, "run {of_run} vs its IDX digits {of_idx}");
+    let pngs = improved.join("pngs");
+    let out = with_data(&["sample", improved.to_str().unwrap(), "--n", "3", "--out", pngs.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&pngs).unwrap().count(), 3);
 
     let bad = run_dir.join("history.csv");
     let out = with_data(&["score", bad.to_str().unwrap()]);

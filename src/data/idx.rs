@@ -23,6 +23,24 @@ pub struct IdxArray {
 /// The most data bytes an IDX file may announce: 256 MiB (MNIST's largest file holds 47 MB).
 pub const MAX_IDX_BYTES: usize = 256 << 20;
 
+/// The bytes of an IDX file of `images.len() / (rows * cols)` unsigned-byte images of
+/// `rows x cols` pixels (magic [`IMAGES_MAGIC`], big-endian dimensions, as MNIST's files).
+///
+/// Panics unless `images` holds whole images.
+pub fn idx_images(images: &[u8], rows: usize, cols: usize) -> Vec<u8> {
+    assert!(
+        rows * cols > 0 && images.len() % (rows * cols) == 0,
+        "idx_images needs whole images"
+    );
+    let n = images.len() / (rows * cols);
+    let mut bytes = Vec::with_capacity(16 + images.len());
+    for v in [IMAGES_MAGIC, n as u32, rows as u32, cols as u32] {
+        bytes.extend_from_slice(&v.to_be_bytes());
+    }
+    bytes.extend_from_slice(images);
+    bytes
+}
+
 /// Reads an IDX file, transparently gunzipping it when it starts with the gzip magic.
 ///
 /// Checks the magic number against `expected_magic`, and that the payload holds exactly the

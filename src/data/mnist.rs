@@ -72,6 +72,17 @@ impl Scaling {
             Scaling::Unit => byte as f32 / 255.0,
         }
     }
+
+    /// The pixel byte of a value in this scaling's range, rounded, values outside clamped:
+    /// the inverse of [`apply`](Scaling::apply) (`apply(to_byte(apply(b))) == apply(b)`).
+    pub fn to_byte(self, value: f32) -> u8 {
+        let unit = match self {
+            Scaling::Symmetric => (value + 1.0) * 0.5,
+            Scaling::Unit => value,
+        };
+        // NaN becomes 0 (a float-to-int cast saturates and maps NaN to 0).
+        (unit.clamp(0.0, 1.0) * 255.0).round() as u8
+    }
 }
 
 /// Images and labels of one MNIST split.

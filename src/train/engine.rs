@@ -24,8 +24,9 @@ macro_rules! engine {
         &mut self { $( $(#[$mdoc:meta])* fn $mname:ident($($marg:ident: $mty:ty),* $(,)?) -> $mret:ty; )* }
         &self { $( $(#[$rdoc:meta])* fn $rname:ident($($rarg:ident: $rty:ty),* $(,)?) -> $rret:ty; )* }
     ) => {
-        /// The calls that run dfdx code, made through a trait object (see `engine.rs`).
-        trait $engine {
+        /// The calls that run dfdx code, made through a trait object (see `engine.rs`); `Send`,
+        /// so a model can train in a background thread.
+        trait $engine: Send {
             fn core(&self) -> &$core;
             fn core_mut(&mut self) -> &mut $core;
             $( fn $mname(&mut self, $($marg: $mty),*) -> $mret; )*
@@ -161,6 +162,10 @@ macro_rules! engine {
                 core.config.run_dir = dir;
                 core.run = run;
                 Ok(())
+            }
+            /// Print a progress line every `every` steps (0: silent); returns the old setting.
+            pub fn set_log_every(&mut self, every: u64) -> u64 {
+                std::mem::replace(&mut self.engine.core_mut().config.log_every, every)
             }
             /// Draw progress as a bar (terminals) or as lines (notebooks, logs).
             pub fn set_progress_bar(&mut self, bar: bool) {

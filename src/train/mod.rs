@@ -4,23 +4,29 @@
 //!
 //! Rooms: `gan.rs` and `autoencoder.rs` (the two trainers), `engine.rs` (the evcxr-safe trait
 //! object, each operation written once), `checkpoint.rs` (one checkpoint trait for both),
-//! `step.rs` (one optimiser step), `export.rs` (a run's figures in one call), `run_dir.rs` (one writer per run directory), `progress.rs` (progress lines, bars and the stop flag).
+//! `step.rs` (one optimiser step), `export.rs` (a run's figures in one call), `run_dir.rs` (one writer per run directory), `progress.rs` (progress lines, bars and the stop flag), `background.rs` (training in a thread while
+//! other cells run), `ema.rs` (the generator's weight average), `samples.rs` (generated digits as IDX or PNGs).
 
 mod autoencoder;
+mod background;
 pub mod checkpoint;
+mod ema;
 mod engine;
 mod export;
 mod gan;
 mod progress;
 pub(crate) mod run_dir;
+mod samples;
 mod step;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderHistory};
+pub use background::{Steps, Training, TrainingStatus};
 pub use checkpoint::{TensorStore, CHECKPOINT_FILE};
 pub use export::{ExportOptions, AUTOENCODER_FIGURES, GAN_FIGURES};
-pub use gan::{Gan, GanConfig, GanHistory, Snapshot};
+pub use gan::{Gan, GanConfig, GanHistory, GanRecipe, Snapshot};
 pub use progress::{Progress, StopFlag};
 pub use run_dir::RUN_LOCK_FILE;
+pub use samples::SampleOutput;
 pub(crate) use step::Trained;
 
 /// What both trainers ([`Gan`], [`Autoencoder`]) offer a program that runs them: start, resume,

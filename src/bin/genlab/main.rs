@@ -11,7 +11,7 @@ mod score;
 
 use clap::{Parser, Subcommand};
 use genlab::data::{data_dir, fetch_mnist, Mirror};
-use genlab::{summaries, Autoencoder, AutoencoderConfig, Error, Figure, Gan, GanConfig, Outcome};
+use genlab::{summaries, Autoencoder, AutoencoderConfig, Error, Figure, Gan, GanConfig, GanRecipe, Outcome};
 use run::{usable_out_dir, Fresh};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,16 +32,49 @@ enum Command {
     /// Train the lecture's DCGAN and write its figures, history, checkpoint and run.json into --out.
     ///
     /// Ctrl-C (or SIGTERM) finishes the current iteration, writes a checkpoint and exits with 130;
-    /// `--resume DIR` continues the same curve. The last line reads `iterations=N d_loss=.. g_loss=..`
+    /// `--resume DIR` continues the same curve. The last line reads `iterations=N batch=N d_loss=.. g_loss=..`
     /// (losses averaged over the last 50 iterations).
     /// Example: genlab gan --iterations 4001 --out runs/gan
     Gan {
-        /// Iterations in total (the lecture: 4001); with --resume, the total to reach.
+        /// Iterations in total (default: the recipe's, the lecture: 4001); with --resume, the total to reach.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         iterations: Option<u64>,
-        /// Real and generated images per iteration.
-        #[arg(long, default_value_t = GanConfig::default().batch_size as u64, value_parser = clap::value_parser!(u64).range(1..))]
-        batch: u64,
+        /// The settings to start from: `lecture` (the lecture's) or `improved` (the lecture's
+        /// networks trained better: DCGAN Adam, label smoothing 0.1, EMA 0.999, batch 64, 5000
+        /// iterations). The options below override single settings.
+        #[arg(long, default_value = "lecture")]
+        recipe: GanRecipe,
+        /// Real and generated images per iteration (lecture: 32, improved: 64).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        batch: Option<u64>,
+        /// Learning rate of both networks' Adam (lecture: 0.001, Keras' default; improved: 0.0002).
+        #[arg(long)]
+        lr: Option<f32>,
+        /// Adam's beta_1 of both networks (lecture: 0.9; improved: 0.5, the DCGAN paper's).
+        #[arg(long)]
+        beta1: Option<f32>,
+        /// The discriminator's own learning rate (two time-scale update rule, e.g. 0.0004);
+        /// default: the generator's.
+        #[arg(long)]
+        d_lr: Option<f32>,
+        /// One-sided label smoothing: real images' target is 1 - S for the discriminator (0: off).
+        #[arg(long)]
+        label_smoothing: Option<f32>,
+        /// Sample from an exponential moving average of the generator's weights with this decay
+        /// (e.g. 0.999; 0: off).
+        #[arg(long)]
+        ema_decay: Option<f32>,
+        /// The discriminator's generated batch comes from the generator in training mode
+        /// (BatchNormalization with the batch's statistics), not from `predict` as in the lecture.
+        #[arg(long)]
+        fakes_in_training_mode: bool,
+        /// Sample with standing statistics: BatchNormalization statistics recomputed for the
+        /// sampling generator from 16 batches of noise (training is unchanged).
+        #[arg(long)]
+        standing_statistics: bool,
+        /// Sample from noise truncated to [-T, T] (training is unchanged).
+        #[arg(long)]
+        truncation: Option<f32>,
         /// Take a snapshot (and write a checkpoint) every this many iterations.
         #[arg(long, default_value_t = GanConfig::default().snapshot_every, value_parser = clap::value_parser!(u64).range(1..))]
         snapshot_every: u64,
@@ -59,7 +92,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         judge: u64,
         /// Continue the run in this directory from its last checkpoint.
-        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge", "force"])]
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge", "force", "recipe", "lr", "beta1", "d_lr", "label_smoothing", "ema_decay", "fakes_in_training_mode", "standing_statistics", "truncation"])]
         resume: Option<PathBuf>,
     },
     /// Train the lecture's convolutional autoencoder and write its figures, history, checkpoint and run.json into --out.
@@ -113,6 +146,31 @@ enum Command {
         /// Number of generated digits to judge (2 to 10000: the test set's size).
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=genlab::judge::MAX_SAMPLES as u64))]
         samples: u64,
+        /// Sample a run with standing statistics (see `genlab gan --help`), whatever it trained with.
+        #[arg(long)]
+        standing_statistics: bool,
+        /// Sample a run from noise truncated to [-T, T].
+        #[arg(long)]
+        truncation: Option<f32>,
+    },
+    /// Write generated digits from a GAN run's final generator (its weight average when the run
+    /// keeps one): an IDX file of unsigned-byte 28x28 images (0-255, MNIST's format) when --out
+    /// ends in .idx, else a folder of 28x28 PNGs.
+    ///
+    /// The last line reads `samples=N out=PATH iteration=N`.
+    /// Example: genlab sample runs/gan --n 10000 --out samples.idx
+    Sample {
+        /// The run's directory (holding checkpoint.safetensors) or its checkpoint file.
+        run: PathBuf,
+        /// How many digits.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=genlab::train::MAX_IMAGES_PER_CALL as u64))]
+        n: u64,
+        /// FILE.idx for one IDX file, or a folder for PNGs (sample_00000.png, ...).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the noise (the same seed gives the same digits).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
     /// Draw the lecture's activation-functions slide as PNG and SVG into --out.
     ///
@@ -215,7 +273,16 @@ fn command(command: Command) -> genlab::Result<Outcome> {
     match command {
         Command::Gan {
             iterations,
+            recipe,
             batch,
+            lr,
+            beta1,
+            d_lr,
+            label_smoothing,
+            ema_decay,
+            fakes_in_training_mode,
+            standing_statistics,
+            truncation,
             snapshot_every,
             seed,
             judge,
@@ -223,19 +290,41 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             force,
             resume,
         } => {
-            let fresh = out.map(|dir| Fresh {
-                config: GanConfig {
-                    batch_size: batch as usize,
-                    snapshot_every,
+            let fresh = out.map(|dir| {
+                let mut config = recipe.config();
+                if let Some(batch) = batch {
+                    config.batch_size = batch as usize;
+                }
+                config.adam.learning_rate = lr.unwrap_or(config.adam.learning_rate);
+                config.adam.beta_1 = beta1.unwrap_or(config.adam.beta_1);
+                if let Some(d_lr) = d_lr {
+                    let base = config.discriminator_adam.unwrap_or(config.adam);
+                    config.discriminator_adam = Some(genlab::optim::AdamConfig {
+                        learning_rate: d_lr,
+                        ..base
+                    });
+                }
+                config.label_smoothing = label_smoothing.unwrap_or(config.label_smoothing);
+                if let Some(decay) = ema_decay {
+                    config.ema_decay = (decay != 0.0).then_some(decay);
+                }
+                config.fakes_in_training_mode |= fakes_in_training_mode;
+                config.standing_statistics |= standing_statistics;
+                config.truncation = truncation.or(config.truncation);
+                Fresh {
+                    config: GanConfig {
+                        snapshot_every,
+                        seed,
+                        run_dir: Some(dir.clone()),
+                        judge_samples: judge as usize,
+                        ..config
+                    },
+                    dir,
                     seed,
-                    run_dir: Some(dir.clone()),
-                    judge_samples: judge as usize,
-                    ..GanConfig::default()
-                },
-                dir,
-                seed,
-                force,
+                    force,
+                }
             });
+            let iterations = iterations.or(fresh.as_ref().map(|_| recipe.iterations()));
             run::run::<Gan>(fresh, resume, iterations)
         }
         Command::Autoencoder {
@@ -262,7 +351,13 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             run::run::<Autoencoder>(fresh, resume, epochs)
         }
         Command::Classifier { epochs, train_images } => score::train_classifier(epochs, train_images.map(|n| n as usize)),
-        Command::Score { run, samples } => score::score(&run, samples as usize),
+        Command::Score {
+            run,
+            samples,
+            standing_statistics,
+            truncation,
+        } => score::score(&run, samples as usize, standing_statistics, truncation),
+        Command::Sample { run, n, out, seed } => score::sample(&run, n as usize, &out, seed),
         Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
             Figure::activations().save_png(out.join("activations.png"), 2.0)?;
             Figure::activations().save_svg(out.join("activations.svg"))?;

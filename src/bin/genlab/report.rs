@@ -108,9 +108,17 @@ pub fn write_gan_outputs(gan: &Gan, dir: &Path) -> Result<Vec<PathBuf>> {
     written.push(path);
     let scores = history.scores();
     if !scores.is_empty() {
-        let mut csv = String::from("iteration,confident,min_class,fid\n");
-        for (i, s) in &scores {
-            let _ = writeln!(csv, "{i},{},{},{}", s.confident, s.min_class, s.fid);
+        // With an averaged generator, the trained generator's scores follow as raw_* columns.
+        let averaged = gan.config().ema_decay.is_some();
+        let mut csv = String::from("iteration,confident,min_class,fid");
+        csv.push_str(if averaged { ",raw_confident,raw_min_class,raw_fid\n" } else { "\n" });
+        for snap in history.snapshots.iter() {
+            let Some(s) = &snap.score else { continue };
+            let _ = write!(csv, "{},{},{},{}", snap.iteration, s.confident, s.min_class, s.fid);
+            if let (true, Some(r)) = (averaged, &snap.raw_score) {
+                let _ = write!(csv, ",{},{},{}", r.confident, r.min_class, r.fid);
+            }
+            csv.push('\n');
         }
         let path = dir.join("scores.csv");
         write_file(&path, csv.as_bytes())?;

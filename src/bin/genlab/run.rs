@@ -136,8 +136,9 @@ impl CliRun for Gan {
     fn last_line(&self) -> String {
         let h = self.history();
         format!(
-            "iterations={} d_loss={:.4} g_loss={:.4}",
+            "iterations={} batch={} d_loss={:.4} g_loss={:.4}",
             self.iteration(),
+            self.config().batch_size,
             mean_of_last(&h.d_loss(), 50),
             mean_of_last(&h.g_loss, 50)
         )

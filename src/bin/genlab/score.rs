@@ -1,10 +1,11 @@
-//! The judge's commands: `genlab classifier` trains it, `genlab score` scores a run or an IDX file.
+//! The judge's commands and a run's digits: `genlab classifier` trains the judge, `genlab score`
+//! scores a run or an IDX file, `genlab sample` writes a run's digits as IDX or PNGs.
 
 use genlab::data::{data_dir, read_idx, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
 use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE, JUDGE_NOISE_SEED};
-use genlab::train::CHECKPOINT_FILE;
+use genlab::train::{SampleOutput, CHECKPOINT_FILE};
 use genlab::{Error, Gan, Outcome};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Result<Outcome> {
     let mnist = Mnist::load()?;
@@ -18,22 +19,14 @@ pub fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Res
 
 /// Scores a run: `run` is its directory (its checkpoint is read) or a checkpoint file, or an
 /// IDX file of images. The run is only read, so a run still training there is not disturbed.
-pub fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
+/// `standing` and `truncation` add those ways of sampling to the run's own.
+pub fn score(run: &Path, samples: usize, standing: bool, truncation: Option<f32>) -> genlab::Result<Outcome> {
     if run.is_file() && run.extension().is_none_or(|e| e != "safetensors") {
         return score_idx_images(run, samples);
     }
-    let checkpoint = if run.is_dir() {
-        run.join(CHECKPOINT_FILE)
-    } else {
-        run.to_path_buf()
-    };
-    if !checkpoint.is_file() {
-        return Err(Error::Checkpoint {
-            path: checkpoint,
-            reason: "there is no such file (give a GAN run's directory, its checkpoint, or an IDX image file)".into(),
-        });
-    }
-    let gan = Gan::load_checkpoint(&checkpoint)?;
+    let (mut gan, checkpoint) = load_gan(run, "give a GAN run's directory, its checkpoint, or an IDX image file")?;
+    let (own_standing, own_truncation) = (gan.config().standing_statistics, gan.config().truncation);
+    gan.set_sampling(standing || own_standing, truncation.or(own_truncation))?;
     let mnist = gan.mnist();
     let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
     let result = judge.score(&gan.generate(samples, JUDGE_NOISE_SEED)?, &reference_digits(mnist, samples))?;
@@ -44,6 +37,41 @@ pub fn score(run: &Path, samples: usize) -> genlab::Result<Outcome> {
         checkpoint.display()
     );
     println!("{result}");
+    Ok(Outcome::Finished)
+}
+
+/// The GAN in a run directory or checkpoint file; `hint` says what to give instead.
+fn load_gan(run: &Path, hint: &str) -> genlab::Result<(Gan, PathBuf)> {
+    let checkpoint = if run.is_dir() {
+        run.join(CHECKPOINT_FILE)
+    } else {
+        run.to_path_buf()
+    };
+    if !checkpoint.is_file() {
+        return Err(Error::Checkpoint {
+            path: checkpoint,
+            reason: format!("there is no such file ({hint})"),
+        });
+    }
+    Ok((Gan::load_checkpoint(&checkpoint)?, checkpoint))
+}
+
+/// Writes `n` digits of a GAN run (`genlab sample`).
+pub fn sample(run: &Path, n: usize, out: &Path, seed: u64) -> genlab::Result<Outcome> {
+    let target = SampleOutput::from_path(out)?;
+    let (gan, _) = load_gan(run, "give a GAN run's directory or its checkpoint")?;
+    let written = gan.save_samples(&target, n, seed)?;
+    let averaged = if gan.config().ema_decay.is_some() {
+        " (weight average)"
+    } else {
+        ""
+    };
+    println!(
+        "wrote {} file(s): {n} digits of iteration {}{averaged}",
+        written.len(),
+        gan.iteration()
+    );
+    println!("samples={n} out={} iteration={}", out.display(), gan.iteration());
     Ok(Outcome::Finished)
 }
 

@@ -1,0 +1,92 @@
+//! Generated digits written out as data: an IDX file (MNIST's format) or a folder of PNGs.
+
+use super::gan::{sampling_noise, Gan};
+use super::MAX_IMAGES_PER_CALL;
+use crate::data::{idx_images, Scaling, PIXELS};
+use crate::error::{Error, Result};
+use crate::figures::{encode_png, write_file};
+use crate::models::NOISE_DIM;
+use crate::rng::{step_rng, Stream};
+use std::path::{Path, PathBuf};
+
+/// Images generated per forward pass while sampling (bounds the memory of a large export).
+const SAMPLES_PER_PASS: usize = 500;
+
+/// Where [`Gan::save_samples`] writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SampleOutput {
+    /// One IDX file of unsigned-byte 28x28 images (0-255), as MNIST's `*-images-idx3-ubyte`.
+    Idx(PathBuf),
+    /// A folder of `sample_00000.png`, `sample_00001.png`, ... (28x28 pixels each).
+    Pngs(PathBuf),
+}
+
+impl SampleOutput {
+    /// A path ending in `.idx` or `-ubyte` is an IDX file; any other is a folder of PNGs. An
+    /// existing file that is not IDX-named is refused, so a mistyped path replaces nothing.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<SampleOutput> {
+        let path = path.as_ref().to_path_buf();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".idx") || name.ends_with("-ubyte") {
+            if path.is_dir() {
+                return Err(Error::InvalidArgument(format!(
+                    "{} is a folder; an IDX output must be a file path (e.g. samples.idx)",
+                    path.display()
+                )));
+            }
+            Ok(SampleOutput::Idx(path))
+        } else if path.exists() && !path.is_dir() {
+            Err(Error::InvalidArgument(format!(
+                "{} is a file but not an IDX file: give a path ending in .idx for an IDX file, or a folder for PNGs",
+                path.display()
+            )))
+        } else {
+            Ok(SampleOutput::Pngs(path))
+        }
+    }
+}
+
+impl Gan {
+    /// `n` new digits from noise drawn with `seed` as pixel bytes (0-255, 784 per image), from
+    /// the sampling generator (the weight average when the run keeps one). The same noise as
+    /// [`generate`](Gan::generate)`(n, seed)`, generated a few hundred at a time.
+    pub fn sample_bytes(&self, n: usize, seed: u64) -> Result<Vec<u8>> {
+        if !(1..=MAX_IMAGES_PER_CALL).contains(&n) {
+            return Err(Error::InvalidArgument(format!(
+                "a sample export makes 1 to {MAX_IMAGES_PER_CALL} images, asked for {n}"
+            )));
+        }
+        let noise = sampling_noise(self.config(), n, &mut step_rng(seed, 0, Stream::Display));
+        let mut bytes = Vec::with_capacity(n * PIXELS);
+        for chunk in noise.chunks(SAMPLES_PER_PASS * NOISE_DIM) {
+            bytes.extend(self.generate_from(chunk)?.iter().map(|&v| Scaling::Symmetric.to_byte(v)));
+        }
+        Ok(bytes)
+    }
+
+    /// Writes `n` generated digits (noise seed `seed`) to `out`; returns the files written.
+    /// An IDX file is written whole or not at all (through a temporary file).
+    ///
+    /// Keras equivalent: `generator.predict(noise)` saved with `np.save` / `PIL.Image.save`.
+    pub fn save_samples(&self, out: &SampleOutput, n: usize, seed: u64) -> Result<Vec<PathBuf>> {
+        let bytes = self.sample_bytes(n, seed)?;
+        match out {
+            SampleOutput::Idx(path) => {
+                let tmp = path.with_extension("idx.partial");
+                write_file(&tmp, &idx_images(&bytes, 28, 28))?;
+                std::fs::rename(&tmp, path).map_err(|e| Error::io("moving into place", path, e))?;
+                Ok(vec![path.clone()])
+            }
+            SampleOutput::Pngs(dir) => bytes
+                .chunks(PIXELS)
+                .enumerate()
+                .map(|(k, image)| {
+                    let rgb: Vec<u8> = image.iter().flat_map(|&v| [v, v, v]).collect();
+                    let path = dir.join(format!("sample_{k:05}.png"));
+                    write_file(&path, &encode_png(28, 28, &rgb)?)?;
+                    Ok(path)
+                })
+                .collect(),
+        }
+    }
+}
