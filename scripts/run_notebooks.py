@@ -6,7 +6,8 @@ Usage: python scripts/run_notebooks.py [NOTEBOOK ...]
 Short runs, as papermill does them: each notebook has one code cell tagged `parameters` holding
 the lecture's numbers (`let iterations: u64 = 4001;`). When the runner's environment sets the
 variables below (the test command sets GENLAB_GAN_ITERATIONS, GENLAB_GAN_SNAPSHOT_EVERY,
-GENLAB_AE_EPOCHS, GENLAB_AE_TOTAL_EPOCHS, GENLAB_DENOISE_EPOCHS), a cell that sets them again is
+GENLAB_AE_EPOCHS, GENLAB_AE_TOTAL_EPOCHS, GENLAB_DENOISE_EPOCHS, GENLAB_BETTER_GAN_ITERATIONS,
+GENLAB_BETTER_GAN_SNAPSHOT_EVERY), a cell that sets them again is
 inserted right after it, in the executed copy only. The notebooks read no environment variable themselves.
 """
 import os
@@ -22,13 +23,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "target" / "notebooks"
 # Figures each notebook must show inline (image/png and image/gif outputs), at least.
-MIN_FIGURES = {"01_gan.ipynb": 7, "02_autoencoder.ipynb": 3, "03_beyond.ipynb": 3}
+MIN_FIGURES = {"01_gan.ipynb": 7, "02_autoencoder.ipynb": 3, "03_beyond.ipynb": 3, "04_better_gan.ipynb": 3}
 IMAGE_TYPES = ("image/png", "image/gif")
 # Per notebook: parameter variable -> the runner's environment variable with its short value.
 OVERRIDES = {
     "01_gan.ipynb": {"iterations": "GENLAB_GAN_ITERATIONS", "snapshot_every": "GENLAB_GAN_SNAPSHOT_EVERY"},
     "02_autoencoder.ipynb": {"epochs": "GENLAB_AE_EPOCHS", "total_epochs": "GENLAB_AE_TOTAL_EPOCHS"},
     "03_beyond.ipynb": {"epochs": "GENLAB_DENOISE_EPOCHS", "iterations": "GENLAB_GAN_ITERATIONS"},
+    "04_better_gan.ipynb": {
+        "iterations": "GENLAB_BETTER_GAN_ITERATIONS",
+        "snapshot_every": "GENLAB_BETTER_GAN_SNAPSHOT_EVERY",
+        "lecture_iterations": "GENLAB_GAN_ITERATIONS",
+    },
 }
 FAILURE = re.compile(r"panicked at|^Error:|^error(\[E\d+\])?:", re.MULTILINE)
 

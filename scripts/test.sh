@@ -37,6 +37,9 @@ export GENLAB_GAN_SNAPSHOT_EVERY="${GENLAB_GAN_SNAPSHOT_EVERY:-10}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
 export GENLAB_AE_TOTAL_EPOCHS="${GENLAB_AE_TOTAL_EPOCHS:-2}"
 export GENLAB_DENOISE_EPOCHS="${GENLAB_DENOISE_EPOCHS:-1}"
+# 04 trains long enough (~40 s) that its next cells run and return while it trains.
+export GENLAB_BETTER_GAN_ITERATIONS="${GENLAB_BETTER_GAN_ITERATIONS:-200}"
+export GENLAB_BETTER_GAN_SNAPSHOT_EVERY="${GENLAB_BETTER_GAN_SNAPSHOT_EVERY:-50}"
 .venv/bin/python scripts/run_notebooks.py
 echo "== notebooks done after ${SECONDS} s"
 

@@ -58,11 +58,12 @@ impl Curves {
         Self::new(series, None)
     }
 
-    /// Shares in `[0, 1]` at the given iterations (one value per iteration in every series).
+    /// Shares in `[0, 1]` at the given iterations (one value per iteration in every series;
+    /// a shorter series covers the first ones).
     pub fn shares_at(iterations: &[u64], series: &[(&str, &[f32])]) -> Result<Curves> {
-        if let Some((name, v)) = series.iter().find(|(_, v)| v.len() != iterations.len()) {
+        if let Some((name, v)) = series.iter().find(|(_, v)| v.len() > iterations.len()) {
             return Err(Error::InvalidArgument(format!(
-                "{name}: {} values for {} iterations",
+                "{name}: {} values for {} points",
                 v.len(),
                 iterations.len()
             )));

@@ -145,6 +145,20 @@ impl Figure {
         Ok(Figure::new(Plot::Losses { curves, title }))
     }
 
+    /// Shares in `[0, 1]` (e.g. the judge's confident share) of several runs as curves with
+    /// markers at `x` (a series shorter than `x` covers its first points), titled `title`, the
+    /// x axis named `x_label`: runs compared by images seen, say.
+    ///
+    /// Matplotlib equivalent: `plt.plot(x, share, marker='o', label=name)` per series, `plt.ylim(0, 1)`.
+    pub fn shares(x: &[u64], series: &[(&str, &[f32])], title: &str, x_label: &str) -> Result<Figure> {
+        let mut curves = losses::Curves::shares_at(x, series)?;
+        curves.x_desc = x_label.to_string();
+        Ok(Figure::new(Plot::Losses {
+            curves,
+            title: title.to_string(),
+        }))
+    }
+
     /// The same figure with another title.
     ///
     /// Matplotlib equivalent: `plt.title(..)` / `fig.suptitle(..)`.

@@ -752,6 +752,18 @@ impl Gan {
         self.engine.core_mut().config = config;
         Ok(())
     }
+    /// The judge's score of `n` digits (2 to 10,000) generated from the judge's noise
+    /// ([`JUDGE_NOISE_SEED`]): what `genlab score` prints. The digit classifier is loaded from
+    /// the data directory (trained there on first use, about 5 minutes).
+    pub fn score(&self, n: usize) -> Result<SampleScore> {
+        if !(2..=MAX_SAMPLES).contains(&n) {
+            return Err(Error::InvalidArgument(format!(
+                "a score judges 2 to {MAX_SAMPLES} digits (the test set it compares with), asked for {n}"
+            )));
+        }
+        let judge = DigitClassifier::load_or_train(&data_dir(), self.mnist())?;
+        judge.score(&self.generate(n, JUDGE_NOISE_SEED)?, &reference_digits(self.mnist(), n))
+    }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {
         self.engine.core().counters.iteration

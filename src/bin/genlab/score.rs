@@ -2,7 +2,7 @@
 //! scores a run or an IDX file, `genlab sample` writes a run's digits as IDX or PNGs.
 
 use genlab::data::{data_dir, read_idx, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
-use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE, JUDGE_NOISE_SEED};
+use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE};
 use genlab::train::{SampleOutput, CHECKPOINT_FILE};
 use genlab::{Error, Gan, Outcome};
 use std::path::{Path, PathBuf};
@@ -27,9 +27,7 @@ pub fn score(run: &Path, samples: usize, standing: bool, truncation: Option<f32>
     let (mut gan, checkpoint) = load_gan(run, "give a GAN run's directory, its checkpoint, or an IDX image file")?;
     let (own_standing, own_truncation) = (gan.config().standing_statistics, gan.config().truncation);
     gan.set_sampling(standing || own_standing, truncation.or(own_truncation))?;
-    let mnist = gan.mnist();
-    let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
-    let result = judge.score(&gan.generate(samples, JUDGE_NOISE_SEED)?, &reference_digits(mnist, samples))?;
+    let result = gan.score(samples)?;
     println!(
         "{} samples from iteration {} of {}",
         result.samples,
