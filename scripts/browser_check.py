@@ -93,7 +93,12 @@ def expected_figures(path):
 def check(page, port, path):
     problems = []
     want = expected_figures(path)
-    page.goto(f"http://127.0.0.1:{port}/lab/tree/{path.name}")
+    # ?reset: the workspace restores no earlier notebook, whose panel (and images) could be the
+    # visible one for a moment; then wait until this notebook's tab is the current one.
+    page.goto(f"http://127.0.0.1:{port}/lab/tree/{path.name}?reset")
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('.jp-mod-current .lm-TabBar-tabLabel, .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel')]"
+        ".some(e => e.innerText.trim() === name)", arg=path.name, timeout=120_000)
     page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=120_000)
     page.wait_for_function(f"document.querySelectorAll('{PANEL} .jp-OutputArea-output img').length >= {want}",
                            timeout=120_000)

@@ -138,6 +138,13 @@ impl Figure {
     /// labels with confidence >= 0.9 and the smallest share of any digit (0 means a digit is
     /// missing: mode collapse), against the iteration.
     pub fn sample_scores(iterations: &[u64], scores: &[crate::judge::SampleScore]) -> Result<Figure> {
+        if iterations.len() != scores.len() {
+            return Err(Error::InvalidArgument(format!(
+                "{} scores for {} iterations: give one score per iteration",
+                scores.len(),
+                iterations.len()
+            )));
+        }
         let confident: Vec<f32> = scores.iter().map(|s| s.confident).collect();
         let min_class: Vec<f32> = scores.iter().map(|s| s.min_class).collect();
         let (title, confident_name, min_name) = words::sample_scores();
