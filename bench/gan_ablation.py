@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     ap.add_argument("--seeds", default="0,1,2", help="seeds to train (default 0,1,2)")
     ap.add_argument("--arms", default=",".join(a[0] for a in ARMS), help="arms to train, in order")
+    ap.add_argument("--runs", help="runs to train, in this order, as ARM-sSEED (e.g. improved-s1,lecture-s0); "
+                    "overrides --arms and --seeds")
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if not a.table:
@@ -158,6 +160,9 @@ def main():
         arms = {x[0]: x for x in ARMS}
         wanted = [arms[n] for n in a.arms.split(",")]
         jobs = [(arm, args, its, int(seed)) for seed in a.seeds.split(",") for arm, _, args, its, _ in wanted]
+        if a.runs:
+            runs = [r.rsplit("-s", 1) for r in a.runs.split(",")]
+            jobs = [(arm, arms[arm][2], arms[arm][3], int(seed)) for arm, seed in runs]
         with cf.ThreadPoolExecutor(a.jobs) as pool:
             for arm, seed, took, how in pool.map(lambda j: train(*j), jobs):
                 print(f"{arm} seed {seed}: {how} {took:.0f} s", flush=True)

@@ -102,7 +102,10 @@ pub enum GanRecipe {
     /// The lecture's networks unchanged, trained better (README, "Beyond the lecture"): the
     /// DCGAN paper's Adam (`lr = 2e-4`, `beta_1 = 0.5`), one-sided label smoothing 0.1, an
     /// exponential moving average of the generator (decay 0.999), batch 64 for 5000
-    /// iterations (320,000 generated images, 2.5x the lecture's).
+    /// iterations (320,000 generated images, 2.5x the lecture's). Measured on seed 0 it
+    /// reaches 56.9% confident digits (FID 15.2) where the lecture's recipe stays near 52%
+    /// (FID 20-23); most of the gain is the weight average and the longer training (the
+    /// README's ablation has every seed and each technique alone).
     Improved,
 }
 
