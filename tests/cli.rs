@@ -388,12 +388,15 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
     }
     assert_ne!(with_raw.lines().nth(3), csv.lines().nth(3), "the average scores differently");
 
-    // The improved recipe: batch 64, an averaged generator judged beside the trained one.
+    // The improved recipe with a batch of its own: an averaged generator judged beside the
+    // trained one, and the last line gives the batch.
     let improved = common::temp_dir("cli-improved-gan");
     let out = with_data(&[
         "gan",
         "--recipe",
         "improved",
+        "--batch",
+        "48",
         "--iterations",
         "3",
         "--snapshot-every",
@@ -405,7 +408,7 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let last = stdout(&out).lines().last().unwrap().to_string();
-    assert!(last.starts_with("iterations=3 batch=64 d_loss="), "{last}");
+    assert!(last.starts_with("iterations=3 batch=48 d_loss="), "{last}");
     let csv = std::fs::read_to_string(improved.join("scores.csv")).unwrap();
     assert!(
         csv.starts_with("iteration,confident,min_class,fid,raw_confident,raw_min_class,raw_fid\n"),

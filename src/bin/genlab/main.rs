@@ -40,17 +40,17 @@ enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         iterations: Option<u64>,
         /// The settings to start from: `lecture` (the lecture's) or `improved` (the lecture's
-        /// networks trained better: DCGAN Adam, label smoothing 0.1, EMA 0.999, batch 64, 5000
-        /// iterations). The options below override single settings.
+        /// settings plus a weight average of the generator, EMA 0.999, for 10000 iterations).
+        /// The options below override single settings.
         #[arg(long, default_value = "lecture")]
         recipe: GanRecipe,
-        /// Real and generated images per iteration (lecture: 32, improved: 64).
+        /// Real and generated images per iteration (default: 32, the lecture's).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         batch: Option<u64>,
-        /// Learning rate of both networks' Adam (lecture: 0.001, Keras' default; improved: 0.0002).
+        /// Learning rate of both networks' Adam (default: 0.001, Keras'; the DCGAN paper's: 0.0002).
         #[arg(long)]
         lr: Option<f32>,
-        /// Adam's beta_1 of both networks (lecture: 0.9; improved: 0.5, the DCGAN paper's).
+        /// Adam's beta_1 of both networks (default: 0.9, Keras'; the DCGAN paper's: 0.5).
         #[arg(long)]
         beta1: Option<f32>,
         /// The discriminator's own learning rate (two time-scale update rule, e.g. 0.0004);
