@@ -35,7 +35,13 @@ fn the_lecture_recipe_is_the_default_and_the_improved_one_differs_as_documented(
     let c = improved.config();
     // The lecture's settings but for the weight average.
     assert_eq!(c.ema_decay, Some(0.999));
-    assert_eq!(GanConfig { ema_decay: None, ..c.clone() }, GanConfig::default());
+    assert_eq!(
+        GanConfig {
+            ema_decay: None,
+            ..c.clone()
+        },
+        GanConfig::default()
+    );
     assert_eq!(improved.iterations() * c.batch_size as u64, 320_000, "the ablation's budget");
     let err = "best".parse::<GanRecipe>().unwrap_err();
     assert!(err.to_string().contains("`lecture`"), "{err}");

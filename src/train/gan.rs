@@ -125,7 +125,10 @@ impl GanRecipe {
     pub fn config(self) -> GanConfig {
         match self {
             GanRecipe::Lecture => GanConfig::default(),
-            GanRecipe::Improved => GanConfig { ema_decay: Some(0.999), ..GanConfig::default() },
+            GanRecipe::Improved => GanConfig {
+                ema_decay: Some(0.999),
+                ..GanConfig::default()
+            },
         }
     }
 
