@@ -17,9 +17,10 @@ fn column(path: &Path, column: &str) -> genlab::Result<BTreeMap<u64, f32>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let k = header.iter().position(|h| *h == column).ok_or_else(|| {
-        Error::InvalidArgument(format!("{}: no column `{column}` (header {header:?})", path.display()))
-    })?;
+    let k = header
+        .iter()
+        .position(|h| *h == column)
+        .ok_or_else(|| Error::InvalidArgument(format!("{}: no column `{column}` (header {header:?})", path.display())))?;
     lines
         .map(|line| {
             let fields: Vec<&str> = line.split(',').collect();

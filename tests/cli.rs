@@ -302,6 +302,16 @@ fn summary_prints_the_keras_totals() {
     }
 }
 
+/// The confident share of `genlab score`'s last line (`confident=<share> min_class=...`).
+fn confident(out: &std::process::Output) -> f64 {
+    let last = stdout(out).lines().last().unwrap_or_default().to_string();
+    let share = last.split_whitespace().next().unwrap_or_default();
+    share
+        .trim_start_matches("confident=")
+        .parse()
+        .unwrap_or_else(|_| panic!("no share in `{last}`"))
+}
+
 #[test]
 fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
     let data = common::private_data_dir("cli-judge-data");
@@ -310,18 +320,15 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(data.join("classifier.safetensors").is_file());
 
+    // A run judging 200 samples at every second iteration, with `extra` settings.
+    let judged_gan = |iterations: &str, out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["gan", "--iterations", iterations, "--snapshot-every", "2", "--judge", "200"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        with_data(&args)
+    };
     let run_dir = common::temp_dir("cli-judged-gan");
-    let out = with_data(&[
-        "gan",
-        "--iterations",
-        "5",
-        "--snapshot-every",
-        "2",
-        "--judge",
-        "200",
-        "--out",
-        run_dir.to_str().unwrap(),
-    ]);
+    let out = judged_gan("5", &run_dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("judged: confident="), "{}", stdout(&out));
     let csv = std::fs::read_to_string(run_dir.join("scores.csv")).unwrap();
@@ -354,31 +361,12 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
         "300",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let last = stdout(&out).lines().last().unwrap().to_string();
-    let confident: f64 = last
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .trim_start_matches("confident=")
-        .parse()
-        .unwrap();
-    assert!(confident > 0.6 && confident > rows[0][1] + 0.3, "{last} vs untrained {:?}", rows[0]);
+    let real = confident(&out);
+    assert!(real > 0.6 && real > rows[0][1] + 0.3, "{real} vs untrained {:?}", rows[0]);
 
     // A weight average judged beside the trained generator: its raw columns are the plain run's.
     let averaged = common::temp_dir("cli-averaged-gan");
-    let out = with_data(&[
-        "gan",
-        "--iterations",
-        "5",
-        "--snapshot-every",
-        "2",
-        "--judge",
-        "200",
-        "--ema-decay",
-        "0.5",
-        "--out",
-        averaged.to_str().unwrap(),
-    ]);
+    let out = judged_gan("5", &averaged, &["--ema-decay", "0.5"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let with_raw = std::fs::read_to_string(averaged.join("scores.csv")).unwrap();
     for (plain, both) in csv.lines().zip(with_raw.lines()).skip(1) {
@@ -391,21 +379,7 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
     // The improved recipe with a batch of its own: an averaged generator judged beside the
     // trained one, and the last line gives the batch.
     let improved = common::temp_dir("cli-improved-gan");
-    let out = with_data(&[
-        "gan",
-        "--recipe",
-        "improved",
-        "--batch",
-        "48",
-        "--iterations",
-        "3",
-        "--snapshot-every",
-        "2",
-        "--judge",
-        "200",
-        "--out",
-        improved.to_str().unwrap(),
-    ]);
+    let out = judged_gan("3", &improved, &["--recipe", "improved", "--batch", "48"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let last = stdout(&out).lines().last().unwrap().to_string();
     assert!(last.starts_with("iterations=3 batch=48 d_loss="), "{last}");
@@ -436,15 +410,6 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
         stdout(&out)
     );
     assert_eq!(std::fs::metadata(&idx).unwrap().len(), 16 + 200 * 784);
-    let confident = |out: &std::process::Output| -> f64 {
-        let last = stdout(out).lines().last().unwrap().to_string();
-        last.split_whitespace()
-            .next()
-            .unwrap()
-            .trim_start_matches("confident=")
-            .parse()
-            .unwrap()
-    };
     let of_run = confident(&with_data(&["score", improved.to_str().unwrap(), "--samples", "200"]));
     let of_idx = confident(&with_data(&["score", idx.to_str().unwrap(), "--samples", "200"]));
     assert!((of_run - of_idx).abs() <= 0.03, "run {of_run} vs its IDX digits {of_idx}");

@@ -8,18 +8,6 @@ use genlab::dfdx::nn::Module;
 use genlab::optim::AdamConfig;
 use genlab::train::SampleOutput;
 use genlab::{Error, Gan, GanConfig, GanRecipe};
-use std::path::PathBuf;
-
-fn config(seed: u64, run_dir: Option<PathBuf>) -> GanConfig {
-    GanConfig {
-        seed,
-        log_every: 0,
-        snapshot_every: 2,
-        snapshot_images: 4,
-        run_dir,
-        ..GanConfig::default()
-    }
-}
 
 fn trained(config: GanConfig, iterations: u64) -> Gan {
     let mut gan = Gan::with_data(config, common::mnist()).unwrap();
@@ -53,28 +41,28 @@ fn bad_technique_settings_are_clear_errors() {
         (
             GanConfig {
                 label_smoothing: 0.5,
-                ..config(0, None)
+                ..common::gan_config(0, None)
             },
             "label_smoothing is 0.5",
         ),
         (
             GanConfig {
                 label_smoothing: -0.1,
-                ..config(0, None)
+                ..common::gan_config(0, None)
             },
             "label_smoothing is -0.1",
         ),
         (
             GanConfig {
                 ema_decay: Some(1.0),
-                ..config(0, None)
+                ..common::gan_config(0, None)
             },
             "ema_decay is 1",
         ),
         (
             GanConfig {
                 ema_decay: Some(f32::NAN),
-                ..config(0, None)
+                ..common::gan_config(0, None)
             },
             "ema_decay is NaN",
         ),
@@ -84,7 +72,7 @@ fn bad_technique_settings_are_clear_errors() {
                     learning_rate: 0.0,
                     ..AdamConfig::default()
                 }),
-                ..config(0, None)
+                ..common::gan_config(0, None)
             },
             "learning rate",
         ),
@@ -102,11 +90,11 @@ fn dev_noise(_: &Gan) -> genlab::dfdx::prelude::Tensor<(usize, genlab::dfdx::pre
 
 #[test]
 fn the_weight_average_leaves_training_alone_and_is_what_samples() {
-    let plain = trained(config(3, None), 6);
+    let plain = trained(common::gan_config(3, None), 6);
     let averaged = trained(
         GanConfig {
             ema_decay: Some(0.9),
-            ..config(3, None)
+            ..common::gan_config(3, None)
         },
         6,
     );
@@ -132,11 +120,11 @@ fn one_sided_label_smoothing_keeps_the_real_loss_above_the_targets_entropy() {
     let smoothed = trained(
         GanConfig {
             label_smoothing: 0.2,
-            ..config(5, None)
+            ..common::gan_config(5, None)
         },
         30,
     );
-    let plain = trained(config(5, None), 30);
+    let plain = trained(common::gan_config(5, None), 30);
     // BCE against target 0.8 is at least its entropy, H(0.8) = 0.500; hard labels go lower.
     let entropy = -(0.8f32 * 0.8f32.ln() + 0.2 * 0.2f32.ln());
     let lowest = |v: &[f32]| v.iter().copied().fold(f32::INFINITY, f32::min);
@@ -154,7 +142,7 @@ fn the_discriminator_can_have_its_own_adam() {
         trained(
             GanConfig {
                 discriminator_adam,
-                ..config(6, None)
+                ..common::gan_config(6, None)
             },
             4,
         )
@@ -176,7 +164,7 @@ fn a_run_with_every_technique_resumes_the_same_curve() {
         discriminator_adam: Some(AdamConfig::ttur_discriminator()),
         label_smoothing: 0.1,
         ema_decay: Some(0.95),
-        ..config(7, run_dir)
+        ..common::gan_config(7, run_dir)
     };
     let dir = common::temp_dir("techniques-resume");
     drop(trained(every(Some(dir.clone())), 3));
@@ -193,7 +181,7 @@ fn samples_export_as_idx_bytes_or_pngs_of_the_sampling_generator() {
     let gan = trained(
         GanConfig {
             ema_decay: Some(0.9),
-            ..config(8, None)
+            ..common::gan_config(8, None)
         },
         2,
     );

@@ -6,17 +6,6 @@ use genlab::train::{Outcome, CHECKPOINT_FILE};
 use genlab::{Autoencoder, AutoencoderConfig, Error, Gan, GanConfig};
 use std::path::PathBuf;
 
-fn gan_config(seed: u64, run_dir: Option<PathBuf>) -> GanConfig {
-    GanConfig {
-        seed,
-        log_every: 0,
-        snapshot_every: 2,
-        snapshot_images: 4,
-        run_dir,
-        ..GanConfig::default()
-    }
-}
-
 fn ae_config(seed: u64, run_dir: Option<PathBuf>) -> AutoencoderConfig {
     AutoencoderConfig {
         seed,
@@ -47,7 +36,7 @@ fn autoencoder_test_loss_falls_on_real_mnist() {
 
 #[test]
 fn gan_trains_with_finite_losses_and_a_discriminator_that_learns() {
-    let mut gan = Gan::with_data(gan_config(0, None), common::mnist()).unwrap();
+    let mut gan = Gan::with_data(common::gan_config(0, None), common::mnist()).unwrap();
     assert_eq!(gan.train(30).unwrap(), Outcome::Finished);
     let h = gan.history();
     assert_eq!(h.g_loss.len(), 30);
@@ -70,7 +59,7 @@ fn gan_trains_with_finite_losses_and_a_discriminator_that_learns() {
 #[test]
 fn the_same_seed_gives_the_same_losses_bit_for_bit() {
     let run = |seed| {
-        let mut gan = Gan::with_data(gan_config(seed, None), common::mnist()).unwrap();
+        let mut gan = Gan::with_data(common::gan_config(seed, None), common::mnist()).unwrap();
         gan.train(4).unwrap();
         gan.history().clone()
     };
@@ -92,13 +81,13 @@ fn the_same_seed_gives_the_same_losses_bit_for_bit() {
 #[test]
 fn a_resumed_gan_continues_the_same_curve() {
     let dir = common::temp_dir("gan-resume");
-    let mut first = Gan::with_data(gan_config(11, Some(dir.clone())), common::mnist()).unwrap();
+    let mut first = Gan::with_data(common::gan_config(11, Some(dir.clone())), common::mnist()).unwrap();
     first.train(3).unwrap();
     drop(first);
     let mut resumed = Gan::resume(&dir).unwrap();
     assert_eq!(resumed.iteration(), 3);
     resumed.train(3).unwrap();
-    let mut straight = Gan::with_data(gan_config(11, None), common::mnist()).unwrap();
+    let mut straight = Gan::with_data(common::gan_config(11, None), common::mnist()).unwrap();
     straight.train(6).unwrap();
     assert_eq!(resumed.history(), straight.history());
     assert_eq!(resumed.generate(2, 1).unwrap(), straight.generate(2, 1).unwrap());
@@ -186,7 +175,7 @@ fn a_denoising_autoencoder_cleans_noisy_digits() {
 
 #[test]
 fn a_latent_walk_runs_between_two_noise_vectors() {
-    let gan = Gan::with_data(gan_config(2, None), common::mnist()).unwrap();
+    let gan = Gan::with_data(common::gan_config(2, None), common::mnist()).unwrap();
     let walk = gan.latent_walk(2, 5, 7).unwrap();
     assert_eq!(walk.len(), 2 * 5 * 784);
     let again = gan.latent_walk(2, 5, 7).unwrap();
@@ -255,15 +244,17 @@ fn a_diverging_autoencoder_stops_and_keeps_its_checkpoint() {
 #[test]
 fn new_refuses_an_existing_run_and_start_over_replaces_it() {
     let dir = common::temp_dir("start-over");
-    let mut gan = Gan::with_data(gan_config(1, Some(dir.clone())), common::mnist()).unwrap();
+    let mut gan = Gan::with_data(common::gan_config(1, Some(dir.clone())), common::mnist()).unwrap();
     gan.train(1).unwrap();
     drop(gan);
-    let err = Gan::with_data(gan_config(1, Some(dir.clone())), common::mnist()).err().unwrap();
+    let err = Gan::with_data(common::gan_config(1, Some(dir.clone())), common::mnist())
+        .err()
+        .unwrap();
     assert!(
         matches!(err, Error::RunExists { .. }) && err.to_string().contains("start_over"),
         "{err}"
     );
-    let gan = Gan::start_over(gan_config(1, Some(dir.clone()))).unwrap();
+    let gan = Gan::start_over(common::gan_config(1, Some(dir.clone()))).unwrap();
     assert_eq!(gan.iteration(), 0);
     assert!(!dir.join(CHECKPOINT_FILE).exists(), "the old checkpoint is gone");
 }
@@ -273,7 +264,7 @@ fn new_refuses_an_existing_run_and_start_over_replaces_it() {
 #[test]
 fn until_means_a_total_even_after_a_resume() {
     let dir = common::temp_dir("until-gan");
-    let mut gan = Gan::with_data(gan_config(0, Some(dir.clone())), common::mnist()).unwrap();
+    let mut gan = Gan::with_data(common::gan_config(0, Some(dir.clone())), common::mnist()).unwrap();
     gan.train_until(3).unwrap();
     drop(gan);
     let mut gan = Gan::resume(&dir).unwrap();
@@ -332,7 +323,7 @@ fn the_autoencoder_progression_shows_distinct_digits_after_each_epoch() {
 /// The training GIF is a GIF with one frame per snapshot, shown inline as `image/gif`.
 #[test]
 fn the_training_gif_has_a_frame_per_snapshot() {
-    let mut gan = Gan::with_data(gan_config(0, None), common::mnist()).unwrap();
+    let mut gan = Gan::with_data(common::gan_config(0, None), common::mnist()).unwrap();
     gan.train(4).unwrap();
     let gif = gan.training_gif().unwrap();
     let mut decoder = gif::DecodeOptions::new().read_info(gif.bytes()).unwrap();

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use genlab::data::{data_dir, fetch_mnist, Mirror, Mnist};
+use genlab::GanConfig;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -75,4 +76,17 @@ pub fn private_data_dir(name: &str) -> PathBuf {
         std::os::unix::fs::symlink(data_dir().join(f.name).canonicalize().unwrap(), dir.join(f.name)).unwrap();
     }
     dir
+}
+
+/// The lecture's GAN settings, quick to test: snapshots of 4 images every 2 iterations, no
+/// progress lines.
+pub fn gan_config(seed: u64, run_dir: Option<PathBuf>) -> GanConfig {
+    GanConfig {
+        seed,
+        log_every: 0,
+        snapshot_every: 2,
+        snapshot_images: 4,
+        run_dir,
+        ..GanConfig::default()
+    }
 }
