@@ -32,20 +32,29 @@ fn column(path: &Path, column: &str) -> genlab::Result<BTreeMap<u64, f32>> {
         .collect()
 }
 
-/// The mean over the seeds of an arm's `column` every [`STEP_IMAGES`], up to the first point a
-/// seed lacks.
-fn mean_curve(dir: &Path, arm: &str, batch: u64, name: &str, points: usize) -> genlab::Result<Vec<f32>> {
+/// The mean over the seeds measured (those with a scores.csv) of an arm's `column` every
+/// [`STEP_IMAGES`], up to the first point a seed lacks; and how many seeds there were.
+fn mean_curve(dir: &Path, arm: &str, batch: u64, name: &str, points: usize) -> genlab::Result<(Vec<f32>, usize)> {
     let runs: Vec<BTreeMap<u64, f32>> = SEEDS
         .iter()
-        .map(|seed| column(&dir.join(format!("{arm}-s{seed}")).join("scores.csv"), name))
+        .map(|seed| dir.join(format!("{arm}-s{seed}")).join("scores.csv"))
+        .filter(|path| path.is_file())
+        .map(|path| column(&path, name))
         .collect::<genlab::Result<_>>()?;
-    Ok((0..points as u64)
+    if runs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "no {arm}-s<seed>/scores.csv in {}: run `python3 bench/gan_ablation.py` first",
+            dir.display()
+        )));
+    }
+    let curve = (0..points as u64)
         .map(|k| k * STEP_IMAGES / batch)
         .map_while(|iteration| {
             let values: Option<Vec<f32>> = runs.iter().map(|r| r.get(&iteration).copied()).collect();
             values.map(|v| v.iter().sum::<f32>() / v.len() as f32)
         })
-        .collect())
+        .collect();
+    Ok((curve, runs.len()))
 }
 
 fn main() -> genlab::Result<()> {
@@ -54,21 +63,24 @@ fn main() -> genlab::Result<()> {
     let out = PathBuf::from(args.next().unwrap_or_else(|| "docs/images/gan_ablation.png".into()));
     let points = 10; // 0 to 288,000 images
     let x: Vec<u64> = (0..points as u64).map(|k| k * STEP_IMAGES / 1000).collect();
-    let improved = mean_curve(&dir, "improved", 32, "confident", points)?;
-    let longer = mean_curve(&dir, "improved", 32, "raw_confident", points)?;
-    let combo = mean_curve(&dir, "combo", 64, "confident", points)?;
-    let lecture = mean_curve(&dir, "lecture", 32, "raw_confident", points)?;
-    let figure = Figure::shares(
-        &x,
-        &[
-            ("improved recipe (lecture + EMA)", &improved),
-            ("the same runs' trained generator", &longer),
-            ("DCGAN Adam + smoothing + EMA, batch 64", &combo),
-            ("lecture recipe", &lecture),
-        ],
-        "confident share, mean of seeds 0-2",
-        "generated images (thousands)",
-    )?;
+    let arms = [
+        ("improved recipe (lecture + EMA)", "improved", 32, "confident"),
+        ("the same runs' trained generator", "improved", 32, "raw_confident"),
+        ("DCGAN Adam + smoothing + EMA, batch 64", "combo", 64, "confident"),
+        ("lecture recipe", "lecture", 32, "raw_confident"),
+    ];
+    let mut curves = Vec::new();
+    for (label, arm, batch, name) in arms {
+        let (curve, seeds) = mean_curve(&dir, arm, batch, name, points)?;
+        let label = if seeds == SEEDS.len() {
+            label.to_string()
+        } else {
+            format!("{label} ({seeds} seeds)")
+        };
+        curves.push((label, curve));
+    }
+    let series: Vec<(&str, &[f32])> = curves.iter().map(|(l, c)| (l.as_str(), c.as_slice())).collect();
+    let figure = Figure::shares(&x, &series, "confident share, mean of seeds 0-2", "generated images (thousands)")?;
     figure.save_png(&out, 1.0)?;
     figure.save_svg(out.with_extension("svg"))?;
     println!("wrote {} and its SVG", out.display());

@@ -102,8 +102,10 @@ pub enum GanRecipe {
     /// The lecture's networks unchanged, trained better (README, "Beyond the lecture"): the
     /// lecture's settings plus an exponential moving average of the generator's weights
     /// (decay 0.999) to sample from, trained 10000 iterations of 32 (320,000 generated images,
-    /// 2.5x the lecture's). The best of what was measured on seeds 0-2: the other techniques
-    /// alone, and the DCGAN paper's Adam with label smoothing at batch 64, did worse.
+    /// 2.5x the lecture's). The best of what was measured: 60.7% confident digits on the mean
+    /// of seeds 0-2, where the first combination tried (DCGAN Adam, label smoothing, batch 64)
+    /// reached 57.3% and no other technique alone moved the lecture's recipe by more than the
+    /// seed spread (README, "Beyond the lecture").
     Improved,
 }
 
