@@ -3,8 +3,9 @@
 //! trained (not averaged) generator, the first combination tried and the lecture's recipe.
 //!
 //! Run: `cargo run --release --example ablation_figure -- [ABLATION_DIR] [OUT_PNG]`
-//! (defaults: `target/ablation`, `docs/images/gan_ablation.png`; an SVG is written beside it).
-use genlab::{Error, Figure};
+//! (defaults: `target/ablation`, `docs/images/gan_ablation.png`).
+use genlab::train::CHECKPOINT_FILE;
+use genlab::{Error, Figure, Gan};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -12,38 +13,29 @@ use std::path::{Path, PathBuf};
 const STEP_IMAGES: u64 = 32_000;
 const SEEDS: [u32; 3] = [0, 1, 2];
 
-/// `column` of a run's scores.csv by iteration.
-fn column(path: &Path, column: &str) -> genlab::Result<BTreeMap<u64, f32>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let k = header
+/// The confident share of a run's judged snapshots by iteration, from its checkpoint: the
+/// sampling generator's, or with `raw` the trained generator's beside an average.
+fn confident_by_iteration(run: &Path, raw: bool) -> genlab::Result<BTreeMap<u64, f32>> {
+    let gan = Gan::load_checkpoint(run.join(CHECKPOINT_FILE))?;
+    let snapshots = &gan.history().snapshots;
+    Ok(snapshots
         .iter()
-        .position(|h| *h == column)
-        .ok_or_else(|| Error::InvalidArgument(format!("{}: no column `{column}` (header {header:?})", path.display())))?;
-    lines
-        .map(|line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            let bad = || Error::InvalidArgument(format!("{}: bad row `{line}`", path.display()));
-            let iteration = fields[0].parse().map_err(|_| bad())?;
-            let value = fields.get(k).and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-            Ok((iteration, value))
-        })
-        .collect()
+        .filter_map(|s| Some((s.iteration, if raw { &s.raw_score } else { &s.score }.as_ref()?.confident)))
+        .collect())
 }
 
-/// The mean over the seeds measured (those with a scores.csv) of an arm's `column` every
+/// The mean over the seeds measured (those with a checkpoint) of an arm's confident share every
 /// [`STEP_IMAGES`], up to the first point a seed lacks; and how many seeds there were.
-fn mean_curve(dir: &Path, arm: &str, batch: u64, name: &str, points: usize) -> genlab::Result<(Vec<f32>, usize)> {
+fn mean_curve(dir: &Path, arm: &str, batch: u64, raw: bool, points: usize) -> genlab::Result<(Vec<f32>, usize)> {
     let runs: Vec<BTreeMap<u64, f32>> = SEEDS
         .iter()
-        .map(|seed| dir.join(format!("{arm}-s{seed}")).join("scores.csv"))
-        .filter(|path| path.is_file())
-        .map(|path| column(&path, name))
+        .map(|seed| dir.join(format!("{arm}-s{seed}")))
+        .filter(|run| run.join(CHECKPOINT_FILE).is_file())
+        .map(|run| confident_by_iteration(&run, raw))
         .collect::<genlab::Result<_>>()?;
     if runs.is_empty() {
         return Err(Error::InvalidArgument(format!(
-            "no {arm}-s<seed>/scores.csv in {}: run `python3 bench/gan_ablation.py` first",
+            "no {arm}-s<seed> run in {}: run `python3 bench/gan_ablation.py` first",
             dir.display()
         )));
     }
@@ -64,14 +56,14 @@ fn main() -> genlab::Result<()> {
     let points = 10; // 0 to 288,000 images
     let x: Vec<u64> = (0..points as u64).map(|k| k * STEP_IMAGES / 1000).collect();
     let arms = [
-        ("improved recipe (lecture + EMA)", "improved", 32, "confident"),
-        ("the same runs' trained generator", "improved", 32, "raw_confident"),
-        ("DCGAN Adam + smoothing + EMA, batch 64", "combo", 64, "confident"),
-        ("lecture recipe", "lecture", 32, "raw_confident"),
+        ("improved recipe (lecture + EMA)", "improved", 32, false),
+        ("the same runs' trained generator", "improved", 32, true),
+        ("DCGAN Adam + smoothing + EMA, batch 64", "combo", 64, false),
+        ("lecture recipe", "lecture", 32, true),
     ];
     let mut curves = Vec::new();
-    for (label, arm, batch, name) in arms {
-        let (curve, seeds) = mean_curve(&dir, arm, batch, name, points)?;
+    for (label, arm, batch, raw) in arms {
+        let (curve, seeds) = mean_curve(&dir, arm, batch, raw, points)?;
         let label = if seeds == SEEDS.len() {
             label.to_string()
         } else {
@@ -82,7 +74,6 @@ fn main() -> genlab::Result<()> {
     let series: Vec<(&str, &[f32])> = curves.iter().map(|(l, c)| (l.as_str(), c.as_slice())).collect();
     let figure = Figure::shares(&x, &series, "confident share, mean of seeds 0-2", "generated images (thousands)")?;
     figure.save_png(&out, 1.0)?;
-    figure.save_svg(out.with_extension("svg"))?;
-    println!("wrote {} and its SVG", out.display());
+    println!("wrote {}", out.display());
     Ok(())
 }
