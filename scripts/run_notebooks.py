@@ -19,6 +19,8 @@ import time
 import nbclient
 import nbformat
 
+import kernel_client
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "target" / "notebooks"
@@ -85,7 +87,7 @@ def run(path):
     nb = nbformat.read(path, as_version=4)
     inject_parameters(nb, path.name)
     client = nbclient.NotebookClient(
-        nb, timeout=3600, kernel_name="rust", allow_errors=True, record_timing=True,
+        nb, timeout=3600, kernel_name=kernel_client.KERNEL_NAME, allow_errors=True, record_timing=True,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     started = time.time()

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine with Rust, Python 3 and pip:
-#   1. set-up (scripts/setup.sh: venv with JupyterLab/nbclient, evcxr_jupyter, kernel, MNIST)
+# The whole test suite, from a fresh machine with Rust, Python 3 and pip (Linux; macOS too, where the
+# cross and browser steps skip, saying why, when their tools cannot be installed):
+#   0. the set-up's and the kernel launcher's own tests (scripts/tests: prerequisites, build slots)
+#   1. set-up (scripts/setup.py: venv with JupyterLab/nbclient, evcxr_jupyter, the genlab-rust kernel
+#      in .venv, MNIST, build slot 0 pre-compiled); the user's own Jupyter kernels must be untouched;
+#      then real kernels in their build slots (scripts/check_kernel_slots.py)
 #   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes,
 #      every hostile-input fault as a process, the IDX and checkpoint readers fuzzed for GENLAB_FUZZ_SECONDS=20),
 #      the layer tests on every other kernel path of this CPU, and scripts/cross_check.sh (aarch64 under qemu,
@@ -11,10 +15,19 @@
 # Idempotent and quick when already set up. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== $(date -u +%FT%TZ) genlab test: $(rustc --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+cores=$(nproc 2>/dev/null || sysctl -n hw.ncpu)
+echo "== $(date -u +%FT%TZ) genlab test: $(rustc --version), $cores cores, $(uptime | sed 's/.*load/load/')"
 SECONDS=0
-bash scripts/setup.sh
+python3 -m unittest discover -s scripts/tests
+# The user's own kernels (Linux and macOS locations): set-up, the notebook runs and JupyterLab in the
+# browser check must leave them as they are.
+user_kernels() { for d in "$HOME/.local/share/jupyter/kernels" "$HOME/Library/Jupyter/kernels"; do
+  [ -d "$d" ] && find "$d" -type f -exec cksum {} + | sort; done; true; }
+kernels_before=$(user_kernels)
+python3 scripts/setup.py
 echo "== set-up done after ${SECONDS} s"
+# Real kernels: two at once get different build slots, a kill -9'd kernel's slot is reused.
+.venv/bin/python scripts/check_kernel_slots.py
 
 # Integer overflow checked in genlab's own code (release builds leave it unchecked, for speed).
 cargo test --release --locked --config 'profile.release.package.genlab.overflow-checks=true'
@@ -46,4 +59,9 @@ echo "== notebooks done after ${SECONDS} s"
 # 4. the executed notebooks in JupyterLab in headless Chromium: every figure rendered, no error shown;
 #    then as slide decks (target/decks): at least 8 slides each, every slide's images rendered
 .venv/bin/python scripts/browser_check.py target/notebooks
-echo "== all tests done after ${SECONDS} s"
+if [ "$(user_kernels)" != "$kernels_before" ]; then
+  echo "error: the user's own Jupyter kernels changed during the tests:" >&2
+  diff <(echo "$kernels_before") <(user_kernels) >&2 || true
+  exit 1
+fi
+echo "== all tests done after ${SECONDS} s; the user's own Jupyter kernels untouched"

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Starts the Rust kernel (evcxr_jupyter) in a persistent build slot of its own.
+
+The kernel spec that `scripts/setup.py` writes into the project's `.venv` runs
+    python kernel_launcher.py EVCXR_JUPYTER --control_file {connection_file}
+This script claims the first free build slot, `slot0` .. `slot7` under the user's cache directory
+(see `cache_root`), points evcxr at it (`EVCXR_TMPDIR`) and then becomes the kernel. A slot is
+claimed by holding an OS file lock on `slotN.lock` for the kernel's whole life, so:
+  - two kernels running at once never share a build directory (cargo would block or clobber);
+  - a slot whose kernel ended, or was killed, is free again at once: the OS drops the lock with the
+    process, there is no stale lock file to clean up;
+  - the compiled crates (genlab, dfdx, plotters: ~100 s on 2 cores) stay in the slot, so the next
+    kernel start, of any notebook, compiles only its cells. `setup.py` fills slot 0 ahead.
+No POSIX shell, `flock` binary or third-party module: `fcntl.flock` on Linux and macOS,
+`msvcrt.locking` on Windows. On POSIX the launcher `exec`s evcxr (the lock's descriptor is
+inherited), so Jupyter's signals reach the kernel itself. Windows has no `exec`: the launcher
+waits on evcxr inside a job object that kills evcxr when the launcher is killed.
+When every slot is busy, the kernel starts in a fresh temporary directory (evcxr's default) and
+says so: it works, but compiles everything again.
+
+Why the launcher also puts the toolchain's library directory on the loader's path
+(LD_LIBRARY_PATH on Linux, DYLD_FALLBACK_LIBRARY_PATH on macOS): every compiled cell is a shared
+library that needs Rust's `libstd-<hash>` (evcxr links cells with -C prefer-dynamic) and finds it
+through a *relative* rpath, `$ORIGIN/../..../.rustup/toolchains/.../lib`, that rustc computes from
+`target/<host>/debug/deps/`. evcxr loads the copy cargo places one directory up, in
+`target/<host>/debug/`, so that relative path climbs one level too high. Under /tmp the extra
+`..` is swallowed at `/` and it works by luck; under the home directory (~/.cache,
+~/Library/Caches), which shares its first components with ~/.rustup, it points beside the
+toolchain and `dlopen` fails ("dlopen failed" on the first cell). Windows is not affected: evcxr
+puts the toolchain's bin directory on PATH itself.
+
+Environment: GENLAB_KERNEL_CACHE overrides the cache directory (tests use it).
+"""
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+SLOTS = 8
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def cache_root(environ=os.environ, platform=sys.platform, home=None):
+    """The user's cache directory: XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows."""
+    if environ.get("GENLAB_KERNEL_CACHE"):
+        return pathlib.Path(environ["GENLAB_KERNEL_CACHE"])
+    home = pathlib.Path(home) if home is not None else pathlib.Path.home()
+    if platform == "win32":
+        local = environ.get("LOCALAPPDATA")
+        base = pathlib.Path(local) if local else home / "AppData" / "Local"
+        return base / "genlab" / "Cache"
+    if platform == "darwin":
+        return home / "Library" / "Caches" / "genlab"
+    xdg = environ.get("XDG_CACHE_HOME")
+    # XDG: a relative XDG_CACHE_HOME is invalid and must be ignored.
+    base = pathlib.Path(xdg) if xdg and os.path.isabs(xdg) else home / ".cache"
+    return base / "genlab"
+
+
+def slots_dir(project=ROOT, environ=os.environ, platform=sys.platform):
+    """Build slots of one project checkout: `<cache>/kernels/<dir name>-<hash of its path>`."""
+    project = pathlib.Path(project).resolve()
+    digest = hashlib.sha256(str(project).encode()).hexdigest()[:10]
+    return cache_root(environ, platform) / "kernels" / f"{project.name}-{digest}"
+
+
+class SlotLock:
+    """An exclusive, non-blocking OS lock on one file, held until `release` or process exit."""
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        self.fd = None
+
+    def try_acquire(self):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if os.name == "nt":
+                import msvcrt
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)  # closing drops the lock on both POSIX and Windows
+            self.fd = None
+
+
+def claim_slot(base, slots=SLOTS):
+    """The first free slot under `base`: (index, build directory, held lock), or None when all are busy."""
+    base = pathlib.Path(base)
+    base.mkdir(parents=True, exist_ok=True)
+    for index in range(slots):
+        lock = SlotLock(base / f"slot{index}.lock")
+        if lock.try_acquire():
+            build_dir = base / f"slot{index}"
+            build_dir.mkdir(exist_ok=True)
+            return index, build_dir, lock
+    return None
+
+
+def toolchain_library_env(environ, platform=sys.platform):
+    """The loader-path variable that lets compiled cells find the toolchain's libstd (see above)."""
+    variable = {"linux": "LD_LIBRARY_PATH", "darwin": "DYLD_FALLBACK_LIBRARY_PATH"}.get(
+        "linux" if platform.startswith("linux") else platform)
+    if variable is None:
+        return {}
+    try:
+        libdir = subprocess.run(["rustc", "--print", "target-libdir"], capture_output=True, text=True,
+                                env=environ, timeout=60).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        libdir = ""
+    if not libdir:
+        print("genlab kernel: warning: `rustc --print target-libdir` failed; cells built outside /tmp may not load",
+              file=sys.stderr)
+        return {}
+    current = environ.get(variable)
+    return {variable: libdir + (os.pathsep + current if current else "")}
+
+
+def _run_in_job(command, env):
+    """Windows: runs `command` in a job object that dies with this process; returns its exit code."""
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+
+    class BasicLimits(ctypes.Structure):
+        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
+                    ("LimitFlags", wintypes.DWORD), ("MinimumWorkingSetSize", ctypes.c_size_t),
+                    ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", wintypes.DWORD),
+                    ("Affinity", ctypes.c_size_t), ("PriorityClass", wintypes.DWORD),
+                    ("SchedulingClass", wintypes.DWORD)]
+
+    class IoCounters(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint64) for name in
+                    ("Reads", "Writes", "Others", "ReadBytes", "WriteBytes", "OtherBytes")]
+
+    class ExtendedLimits(ctypes.Structure):
+        _fields_ = [("BasicLimitInformation", BasicLimits), ("IoInfo", IoCounters),
+                    ("ProcessMemoryLimit", ctypes.c_size_t), ("JobMemoryLimit", ctypes.c_size_t),
+                    ("PeakProcessMemoryUsed", ctypes.c_size_t), ("PeakJobMemoryUsed", ctypes.c_size_t)]
+
+    job_object_extended_limit_information = 9
+    kill_on_job_close = 0x2000
+    job = kernel32.CreateJobObjectW(None, None)
+    limits = ExtendedLimits()
+    limits.BasicLimitInformation.LimitFlags = kill_on_job_close
+    kernel32.SetInformationJobObject(job, job_object_extended_limit_information,
+                                     ctypes.byref(limits), ctypes.sizeof(limits))
+    child = subprocess.Popen(command, env=env)
+    process_all_access = 0x1F0FFF
+    handle = kernel32.OpenProcess(process_all_access, False, child.pid)
+    if job and handle:
+        kernel32.AssignProcessToJobObject(job, handle)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        # Jupyter interrupts this kernel by message (interrupt_mode "message"), not by signal.
+        return child.wait()
+
+
+def main(argv=None, environ=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        print("usage: kernel_launcher.py EVCXR_JUPYTER [ARGS...]", file=sys.stderr)
+        return 2
+    env = dict(os.environ if environ is None else environ)
+    base = slots_dir(environ=env)
+    claimed = claim_slot(base)
+    if claimed is None:
+        print(f"genlab kernel: all {SLOTS} build slots in {base} are in use; this kernel builds in a fresh "
+              "temporary directory and compiles genlab again (about 2 minutes). Close a running kernel to avoid it.",
+              file=sys.stderr)
+    else:
+        index, build_dir, lock = claimed
+        env["EVCXR_TMPDIR"] = str(build_dir)
+        env["GENLAB_KERNEL_SLOT"] = str(index)
+        print(f"genlab kernel: build slot {index} ({build_dir})", file=sys.stderr)
+    if shutil.which("cargo", path=env.get("PATH")) is None:
+        # Started from a desktop launcher, PATH may lack ~/.cargo/bin, where rustup puts cargo.
+        cargo_home = env.get("CARGO_HOME") or str(pathlib.Path.home() / ".cargo")
+        env["PATH"] = os.pathsep.join(p for p in (env.get("PATH"), os.path.join(cargo_home, "bin")) if p)
+    env.update(toolchain_library_env(env))
+    sys.stderr.flush()
+    if os.name == "nt":
+        return _run_in_job(argv, env)
+    if claimed is not None:
+        os.set_inheritable(lock.fd, True)  # the lock lives as long as the kernel, across exec
+    try:
+        os.execvpe(argv[0], argv, env)
+    except OSError as error:
+        print(f"genlab kernel: cannot start {argv[0]}: {error}. Run the set-up again: python3 scripts/setup.py",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
