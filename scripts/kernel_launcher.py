@@ -107,6 +107,17 @@ def claim_slot(base, slots=SLOTS):
     return None
 
 
+def kernel_environment(environ, platform=sys.platform):
+    """The kernel's environment: cargo on PATH, and the toolchain's libraries on the loader path."""
+    env = dict(environ)
+    if shutil.which("cargo", path=env.get("PATH")) is None:
+        # Started from a desktop launcher, PATH may lack ~/.cargo/bin, where rustup puts cargo.
+        cargo_home = env.get("CARGO_HOME") or str(pathlib.Path.home() / ".cargo")
+        env["PATH"] = os.pathsep.join(p for p in (env.get("PATH"), os.path.join(cargo_home, "bin")) if p)
+    env.update(toolchain_library_env(env, platform))
+    return env
+
+
 def toolchain_library_env(environ, platform=sys.platform):
     """The loader-path variable that lets compiled cells find the toolchain's libstd (see above)."""
     variable = {"linux": "LD_LIBRARY_PATH", "darwin": "DYLD_FALLBACK_LIBRARY_PATH"}.get(
@@ -123,24 +134,22 @@ def toolchain_library_env(environ, platform=sys.platform):
               file=sys.stderr)
         return {}
     current = environ.get(variable)
+    if not current and variable == "DYLD_FALLBACK_LIBRARY_PATH":
+        # Setting it replaces dyld's default fallback list: keep that list after ours.
+        current = os.pathsep.join([str(pathlib.Path.home() / "lib"), "/usr/local/lib", "/usr/lib"])
     return {variable: libdir + (os.pathsep + current if current else "")}
 
 
-def _run_in_job(command, env):
-    """Windows: runs `command` in a job object that dies with this process; returns its exit code."""
-    import ctypes
-    from ctypes import wintypes
-
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
-    kernel32.OpenProcess.restype = wintypes.HANDLE
+def job_limits_struct():
+    """ctypes' JOBOBJECT_EXTENDED_LIMIT_INFORMATION (144 bytes on 64-bit Windows; checked by the tests)."""
+    import ctypes  # DWORD is 32 bits on Windows: c_uint32, not wintypes.DWORD, which is a C long elsewhere
 
     class BasicLimits(ctypes.Structure):
         _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
-                    ("LimitFlags", wintypes.DWORD), ("MinimumWorkingSetSize", ctypes.c_size_t),
-                    ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", wintypes.DWORD),
-                    ("Affinity", ctypes.c_size_t), ("PriorityClass", wintypes.DWORD),
-                    ("SchedulingClass", wintypes.DWORD)]
+                    ("LimitFlags", ctypes.c_uint32), ("MinimumWorkingSetSize", ctypes.c_size_t),
+                    ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", ctypes.c_uint32),
+                    ("Affinity", ctypes.c_size_t), ("PriorityClass", ctypes.c_uint32),
+                    ("SchedulingClass", ctypes.c_uint32)]
 
     class IoCounters(ctypes.Structure):
         _fields_ = [(name, ctypes.c_uint64) for name in
@@ -150,6 +159,26 @@ def _run_in_job(command, env):
         _fields_ = [("BasicLimitInformation", BasicLimits), ("IoInfo", IoCounters),
                     ("ProcessMemoryLimit", ctypes.c_size_t), ("JobMemoryLimit", ctypes.c_size_t),
                     ("PeakProcessMemoryUsed", ctypes.c_size_t), ("PeakJobMemoryUsed", ctypes.c_size_t)]
+    return ExtendedLimits
+
+
+def _run_in_job(command, env):
+    """Windows: runs `command` in a job object that dies with this process; returns its exit code."""
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    # Handles are pointer-sized: without these, ctypes would pass them as 32-bit ints.
+    kernel32.CreateJobObjectW.argtypes = [wintypes.LPVOID, wintypes.LPCWSTR]
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.SetInformationJobObject.argtypes = [wintypes.HANDLE, ctypes.c_int, wintypes.LPVOID, wintypes.DWORD]
+    kernel32.SetInformationJobObject.restype = wintypes.BOOL
+    kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
+    kernel32.AssignProcessToJobObject.restype = wintypes.BOOL
+
+    ExtendedLimits = job_limits_struct()
 
     job_object_extended_limit_information = 9
     kill_on_job_close = 0x2000
@@ -187,11 +216,7 @@ def main(argv=None, environ=None):
         env["EVCXR_TMPDIR"] = str(build_dir)
         env["GENLAB_KERNEL_SLOT"] = str(index)
         print(f"genlab kernel: build slot {index} ({build_dir})", file=sys.stderr)
-    if shutil.which("cargo", path=env.get("PATH")) is None:
-        # Started from a desktop launcher, PATH may lack ~/.cargo/bin, where rustup puts cargo.
-        cargo_home = env.get("CARGO_HOME") or str(pathlib.Path.home() / ".cargo")
-        env["PATH"] = os.pathsep.join(p for p in (env.get("PATH"), os.path.join(cargo_home, "bin")) if p)
-    env.update(toolchain_library_env(env))
+    env = kernel_environment(env)
     sys.stderr.flush()
     if os.name == "nt":
         return _run_in_job(argv, env)

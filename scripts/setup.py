@@ -195,7 +195,8 @@ def evcxr_exe(environ):
 
 
 def start_evcxr_install(environ):
-    """Starts `cargo install evcxr_jupyter` in the background when it is missing: (process, log) or None.
+    """Starts `cargo install evcxr_jupyter` in the background when it is missing: (process, log path,
+    start time), or None when it is installed.
     It is the longest step (about 6.5 minutes on 2 cores), so the rest of the set-up runs beside it."""
     if not rust_src_installed(environ):
         step("adding the rust-src component (the kernel's completions and type inference need it)")
@@ -209,8 +210,8 @@ def start_evcxr_install(environ):
     step(f"installing evcxr_jupyter {EVCXR_VERSION} in the background (once; about 7 minutes on 2 cores; "
          f"log: {log_path.relative_to(ROOT)})")
     command = [cargo, "install", "evcxr_jupyter", "--version", EVCXR_VERSION, "--locked"]
-    log = open(log_path, "w")
-    return subprocess.Popen(command, env=environ, stdout=log, stderr=subprocess.STDOUT), log_path, time.time()
+    with open(log_path, "w") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, env=environ, stdout=log, stderr=subprocess.STDOUT), log_path, time.time()
 
 
 def finish_evcxr_install(install, environ):

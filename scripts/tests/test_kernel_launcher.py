@@ -7,7 +7,9 @@ it was given and then waits to be killed, as a kernel does.
 import importlib.util
 import os
 import pathlib
+import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,31 @@ class CacheLocation(unittest.TestCase):
         self.assertEqual(a, launcher.slots_dir("/work/a/genlab", env), "the same checkout, the same slots")
 
 
+class LoaderPath(unittest.TestCase):
+    """Compiled cells find the toolchain's libstd through the loader path (see kernel_launcher's docs)."""
+
+    def test_cargo_is_found_even_when_path_lacks_it(self):
+        cargo_bin = pathlib.Path(shutil.which("cargo")).parent
+        self.assertIsNone(shutil.which("cargo", path="/usr/bin:/bin"), "this test needs cargo outside /usr/bin")
+        env = launcher.kernel_environment({"PATH": "/usr/bin:/bin", "CARGO_HOME": str(cargo_bin.parent)}, "linux")
+        self.assertEqual(pathlib.Path(shutil.which("cargo", path=env["PATH"])).parent, cargo_bin)
+
+    def test_linux_prepends_the_target_libdir(self):
+        env = launcher.kernel_environment({**os.environ, "LD_LIBRARY_PATH": "/opt/lib"}, "linux")
+        libdir, rest = env["LD_LIBRARY_PATH"].split(os.pathsep, 1)
+        self.assertTrue(any(pathlib.Path(libdir).glob("libstd-*")), f"no libstd in {libdir}")
+        self.assertEqual(rest, "/opt/lib")
+
+    def test_macos_keeps_dyld_default_fallbacks(self):
+        env = launcher.kernel_environment({k: v for k, v in os.environ.items() if not k.startswith("DYLD")}, "darwin")
+        self.assertTrue(env["DYLD_FALLBACK_LIBRARY_PATH"].endswith(os.pathsep.join(["/usr/local/lib", "/usr/lib"])))
+
+    def test_windows_needs_nothing(self):
+        env = launcher.kernel_environment(dict(os.environ), "win32")
+        self.assertNotIn("LD_LIBRARY_PATH", set(env) - set(os.environ))
+        self.assertNotIn("DYLD_FALLBACK_LIBRARY_PATH", env)
+
+
 class ClaimSlot(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
@@ -95,6 +122,15 @@ class ClaimSlot(unittest.TestCase):
         index, build_dir, lock = launcher.claim_slot(self.base)
         self.assertTrue((build_dir / "target").is_dir())
         lock.release()
+
+
+class WindowsJobObject(unittest.TestCase):
+    @unittest.skipUnless(struct.calcsize("P") == 8, "the documented size is for 64-bit Windows")
+    def test_limits_structure_has_the_win32_layout(self):
+        # JOBOBJECT_EXTENDED_LIMIT_INFORMATION is 144 bytes on x64 and arm64 Windows; a wrong
+        # layout would make SetInformationJobObject fail and leave evcxr alive after its launcher.
+        import ctypes
+        self.assertEqual(ctypes.sizeof(launcher.job_limits_struct()), 144)
 
 
 @unittest.skipIf(os.name == "nt", "kill -9 and exec are POSIX; Windows runs the kernel in a job object")

@@ -4,7 +4,9 @@ Run: python3 -m unittest discover -s scripts/tests   (part of the test command; 
 Tools are stood in for by tiny scripts on a PATH of the test's own, with HOME and CARGO_HOME in a
 scratch directory, so "no cargo" really means no cargo anywhere the set-up looks.
 """
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import pathlib
@@ -135,7 +137,8 @@ class KernelRegistration(unittest.TestCase):
 
     def test_spec_in_the_venv_runs_the_launcher_and_the_user_kernels_are_untouched(self):
         python = self.root / ".venv" / "bin" / "python"
-        setup.register_kernel(python, self.evcxr, {"PATH": os.environ["PATH"], "HOME": str(self.home)})
+        with contextlib.redirect_stdout(io.StringIO()):
+            setup.register_kernel(python, self.evcxr, {"PATH": os.environ["PATH"], "HOME": str(self.home)})
         kernel = self.root / ".venv" / "share" / "jupyter" / "kernels" / "genlab-rust"
         spec = json.loads((kernel / "kernel.json").read_text())
         self.assertEqual(spec["argv"][:3], [str(python), str(self.root / "scripts" / "kernel_launcher.py"),
