@@ -3,7 +3,8 @@
 
 Starts two genlab-rust kernels at once through the project's kernel spec and asks each, in a cell,
 which build directory it got; kills the first with SIGKILL (as a crash or `kill -9` would) and
-starts a third, which must get the killed kernel's slot back. The cells use no crates, so a slot
+starts a third, which must get the killed kernel's slot back; restarts that one while a cell runs,
+and it must keep its slot. The cells use no crates, so a slot
 that has not compiled genlab yet costs seconds, not minutes. Exit code 1 on any failure.
 
 Usage: .venv/bin/python scripts/check_kernel_slots.py
@@ -11,6 +12,7 @@ Usage: .venv/bin/python scripts/check_kernel_slots.py
 import os
 import signal
 import sys
+import time
 
 import kernel_client
 
@@ -45,6 +47,16 @@ def main():
         print(f"check_kernel_slots: after kill -9 of the first, a new kernel got slot {c[0]} ({c[1]})")
         if c != a:
             problems.append(f"the killed kernel's slot {a} was not reused: the new kernel got {c}")
+        # JupyterLab's "Restart kernel" while a cell runs (a training cell, say): the new kernel
+        # must get the same slot back, or it would compile everything again in a fresh one.
+        third[1].execute("std::thread::sleep(std::time::Duration::from_secs(120));")
+        time.sleep(3)
+        third[0].restart_kernel(now=True)
+        third[1].wait_for_ready(timeout=300)
+        d = slot_of(third[1])
+        print(f"check_kernel_slots: restarted while a cell ran, the kernel got slot {d[0]} ({d[1]})")
+        if d != c:
+            problems.append(f"a restarted kernel moved from slot {c} to {d}")
     finally:
         for pair in (second, third):
             if pair is not None:
