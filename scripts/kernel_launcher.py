@@ -38,6 +38,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import setup  # noqa: E402  (scripts/setup.py: where rustup puts cargo)
+
 SLOTS = 8
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -112,8 +115,7 @@ def kernel_environment(environ, platform=sys.platform):
     env = dict(environ)
     if shutil.which("cargo", path=env.get("PATH")) is None:
         # Started from a desktop launcher, PATH may lack ~/.cargo/bin, where rustup puts cargo.
-        cargo_home = env.get("CARGO_HOME") or str(pathlib.Path.home() / ".cargo")
-        env["PATH"] = os.pathsep.join(p for p in (env.get("PATH"), os.path.join(cargo_home, "bin")) if p)
+        env["PATH"] = setup.search_path(env)
     env.update(toolchain_library_env(env, platform))
     return env
 
