@@ -208,9 +208,13 @@ def main(argv=None, environ=None):
         return 2
     env = dict(os.environ if environ is None else environ)
     base = slots_dir(environ=env)
-    claimed = claim_slot(base)
+    try:
+        claimed = claim_slot(base)
+    except OSError as error:  # e.g. a read-only or full cache folder: the kernel still starts
+        print(f"genlab kernel: cannot use the build slots in {base} ({error})", file=sys.stderr)
+        claimed = None
     if claimed is None:
-        print(f"genlab kernel: all {SLOTS} build slots in {base} are in use; this kernel builds in a fresh "
+        print(f"genlab kernel: no free build slot (of {SLOTS}) in {base}; this kernel builds in a fresh "
               "temporary directory and compiles genlab again (about 2 minutes). Close a running kernel to avoid it.",
               file=sys.stderr)
     else:

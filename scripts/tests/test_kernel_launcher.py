@@ -177,7 +177,15 @@ class LauncherProcesses(unittest.TestCase):
         c, _, c_slot, c_dir = self.start("c")
         self.assertEqual((c_slot, c_dir), ("0", a_dir), "a killed kernel's slot is free at once")
         self.assertIsNone(b.poll())
-        self.assertIn(f"build slot 0 ({a_dir})", a.stderr.read())
+        self.assertIn(f"build slot 0 ({a_dir})", a.stderr.read())  # a was killed above: EOF
+
+    def test_an_unusable_cache_folder_still_starts_the_kernel(self):
+        (self.tmp / "cache").write_text("a file where the cache folder should be")
+        proc, _, slot, build_dir = self.start("a")
+        self.assertEqual((slot, build_dir), ("-", "-"), "no slot: evcxr's own temporary directory")
+        proc.kill()
+        proc.wait()
+        self.assertIn("cannot use the build slots", proc.stderr.read())
 
     def test_a_kernel_that_cannot_start_says_what_to_do(self):
         run = subprocess.run([sys.executable, str(SCRIPTS / "kernel_launcher.py"), str(self.tmp / "no-such-evcxr")],
