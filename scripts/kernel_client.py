@@ -1,13 +1,12 @@
 """Driving the project's Rust kernel from Python (jupyter_client), as JupyterLab does: shared by the
-set-up's warm-up (`kernel_warmup.py`) and the latency benchmark (`latency_check.py`)."""
+set-up's warm-up (`kernel_warmup.py`), the notebook runner, the slot check and the latency benchmark."""
 import json
 import os
-import pathlib
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from setup import KERNEL_NAME, ROOT  # noqa: F401  (the kernel the set-up registers)
+
 NOTEBOOKS = ROOT / "notebooks"
-KERNEL_NAME = "genlab-rust"
 
 
 def code_cells(notebook):
