@@ -24,8 +24,9 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv" / ("Scripts" if os.name == "nt" else "bin")
+import setup  # scripts/setup.py: the project's venv
+from setup import ROOT
+
 OUT = ROOT / "target" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 # The notebook on show (earlier ones stay open in hidden tabs).
@@ -79,7 +80,7 @@ def start_lab(root_dir, port, scratch):
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     log = open(OUT / "jupyterlab.log", "w")
     proc = subprocess.Popen(
-        [str(VENV / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+        [str(setup.venv_bin("jupyter")), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root_dir}",
          f"--LabApp.user_settings_dir={scratch / 'settings'}", f"--LabApp.workspaces_dir={scratch / 'workspaces'}"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

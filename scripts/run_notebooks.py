@@ -20,9 +20,8 @@ import nbclient
 import nbformat
 
 import kernel_client
+from kernel_client import NOTEBOOKS, ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "target" / "notebooks"
 # Figures each notebook must show inline (image/png and image/gif outputs), at least.
 MIN_FIGURES = {"01_gan.ipynb": 7, "02_autoencoder.ipynb": 3, "03_beyond.ipynb": 3, "04_better_gan.ipynb": 3}

@@ -7,10 +7,12 @@ import importlib.util
 import io
 import os
 import pathlib
+import sys
 import unittest
 from unittest import mock
 
 SCRIPTS = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(SCRIPTS))  # browser_check imports its sibling setup.py, as when run as a script
 spec = importlib.util.spec_from_file_location("browser_check", SCRIPTS / "browser_check.py")
 browser_check = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(browser_check)
