@@ -5,10 +5,11 @@
 //! Keras settings dfdx does not default to. Shapes are channels-first, `(batch, C, H, W)`.
 
 use crate::layers::{
-    Activation, Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d, UpSampling2D, Valid,
+    Activation, BatchNorm1D, BatchNorm2D, Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d,
+    UpSampling2D, Valid,
 };
-use dfdx::nn::builders::{BatchNorm1D, BatchNorm2D, Tanh};
-use dfdx::nn::{modules, BuildOnDevice, DeviceBuildExt, Module};
+use dfdx::nn::builders::Tanh;
+use dfdx::nn::{BuildOnDevice, DeviceBuildExt, Module};
 use dfdx::prelude::*;
 
 /// Length of the generator's input noise vector.
@@ -154,30 +155,16 @@ pub type DiscriminatorNet = <Discriminator as BuildOnDevice<Cpu, f32>>::Built;
 /// Built autoencoder.
 pub type AutoencoderNet = <Autoencoder as BuildOnDevice<Cpu, f32>>::Built;
 
-/// Keras' BatchNormalization defaults: `momentum=0.99` (0.01 in dfdx's convention), `epsilon=1e-3`.
-fn keras_batch_norm_1d<const C: usize>(bn: &mut modules::BatchNorm1D<C, f32, Cpu>) {
-    bn.momentum = 0.01;
-    bn.epsilon = 1e-3;
-}
-
-fn keras_batch_norm_2d<const C: usize>(bn: &mut modules::BatchNorm2D<C, f32, Cpu>) {
-    bn.momentum = 0.01;
-    bn.epsilon = 1e-3;
-}
-
-/// Builds the generator with Keras' initialisation and BatchNorm settings; weights are drawn
-/// from `dev`'s generator (seed it with `Cpu::seed_from_u64`).
+/// Builds the generator with Keras' initialisation and BatchNormalization settings (both are
+/// the layers' defaults); weights are drawn from `dev`'s generator (seed it with
+/// `Cpu::seed_from_u64`).
 pub fn build_generator(dev: &Cpu) -> GeneratorNet {
-    let mut g = dev.build_module::<Generator, f32>();
-    let (dense_norm, conv_norm) = generator_batch_norms(&mut g);
-    keras_batch_norm_1d(dense_norm);
-    keras_batch_norm_2d(conv_norm);
-    g
+    dev.build_module::<Generator, f32>()
 }
 
 /// The generator's two BatchNormalization layers by name: after the dense layer, after the
 /// first convolution. (The tuple positions of [`Generator`] are spelled out only here.)
-pub fn generator_batch_norms(g: &mut GeneratorNet) -> (&mut modules::BatchNorm1D<6272, f32, Cpu>, &mut modules::BatchNorm2D<64, f32, Cpu>) {
+pub fn generator_batch_norms(g: &mut GeneratorNet) -> (&mut BatchNorm1D<6272>, &mut BatchNorm2D<64>) {
     let (dense_block, _, conv_block, _) = g;
     (&mut dense_block.2, &mut conv_block.1)
 }

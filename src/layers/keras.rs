@@ -1,8 +1,9 @@
 //! What every genlab layer tells about itself: its Keras class and how to reseed it.
 
-use super::{Activation, Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D};
-use dfdx::nn::modules::{BatchNorm1D, BatchNorm2D, ReLU, Sigmoid, Tanh};
-use dfdx::prelude::*;
+use super::{
+    Activation, BatchNorm, Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu, Reshape, UpSampling2D,
+};
+use dfdx::nn::modules::{ReLU, Sigmoid, Tanh};
 
 /// A single layer (not a tuple of layers) with its Keras class name.
 pub trait KerasLayer {
@@ -67,8 +68,7 @@ keras_layer!("Flatten", "flatten", [const N: usize], Flatten<N>);
 keras_layer!("Reshape", "reshape", [const C: usize, const H: usize, const W: usize], Reshape<C, H, W>);
 keras_layer!("UpSampling2D", "up_sampling2d", [const O: usize], UpSampling2D<O>);
 keras_layer!("MaxPooling2D", "max_pooling2d", [const O: usize], MaxPool2d<O>);
-keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm1D<C, f32, Cpu>);
-keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm2D<C, f32, Cpu>);
+keras_layer!("BatchNormalization", "batch_normalization", [const C: usize], BatchNorm<C>);
 keras_layer!("Activation", "activation", [A], Activation<A>);
 
 /// A bare activation: the `activation=` argument of the layer before it, no row of its own.

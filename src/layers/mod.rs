@@ -1,10 +1,11 @@
 //! The typed layers: each a short file that checks its shapes at compile time and calls an op
 //! (`crate::ops`) for the work. They fill what dfdx 0.13 lacks on stable Rust (convolution,
-//! pooling, flatten) and replace what is slow in it (rectifiers, upsampling, dropout).
+//! pooling, flatten) and replace what is slow in it (rectifiers, upsampling, dropout,
+//! BatchNormalization).
 //!
 //! Each layer is generic over the batch size and carries its sizes as const generics; a layer
 //! whose declared output size or input channel count does not fit its input fails to compile.
-//! Built-in dfdx layers used alongside them: `BatchNorm1D`, `BatchNorm2D`, `Tanh`, `Sigmoid`.
+//! Built-in dfdx layers used alongside them: `Tanh`, `Sigmoid`.
 
 /// Invokes `$m!` once per tuple arity, 1 to 8, as `$m!(X0; 0 A X0 X1, 1 B X1 X2 => X2)`: index,
 /// layer type, its input and output types, then the last output. Every per-tuple impl (frozen
@@ -24,6 +25,7 @@ macro_rules! for_each_tuple {
 pub(crate) use for_each_tuple;
 
 mod activation;
+mod batch_norm;
 mod conv2d;
 mod dense;
 mod dropout;
@@ -38,6 +40,7 @@ mod upsample_conv2d;
 mod upsampling;
 
 pub use activation::Activation;
+pub use batch_norm::{BatchNorm, BatchNorm1D, BatchNorm2D};
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;

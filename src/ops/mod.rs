@@ -7,11 +7,13 @@
 //! - [`conv2d`]: convolutions, one planner choosing among direct, per-task and batch-wide
 //!   kernels, and the fused upsampling convolution;
 //! - [`rectify`]: ReLU / Leaky ReLU passes (also fused into convolutions);
+//! - [`batch_norm`]: BatchNormalization's statistics and normalisation;
 //! - [`pool`], [`upsampling`], [`dropout`], [`bce`]: the other layers' and the loss's passes;
 //! - [`scratch`]: reusable buffers that return themselves to a pool when dropped.
 //!
 //! Nothing here names an instruction set: the ISA-specific code is in `crate::cpu`.
 
+pub(crate) mod batch_norm;
 pub(crate) mod bce;
 pub(crate) mod conv2d;
 pub(crate) mod dropout;
