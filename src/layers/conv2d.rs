@@ -3,7 +3,8 @@
 use super::init::{glorot_uniform, glorot_weight_zero_bias};
 use super::padding::{output_size, padding_before, Padding};
 use super::rectifier::{ConvActivation, Linear};
-use crate::ops::conv2d::{conv2d, ConvGeometry};
+use super::MaxPool2d;
+use crate::ops::conv2d::{conv2d, conv2d_max_pool, fuses_max_pool, ConvGeometry};
 use dfdx::nn::modules::{Module, ModuleVisitor, NonMutableModule, TensorCollection};
 use dfdx::nn::tensor_collection::TensorOptions;
 use dfdx::nn::BuildOnDevice;
@@ -82,22 +83,17 @@ where
 impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding, const O: usize, A: ConvActivation>
     Conv2d<I, F, K, S, P, O, A, f32, Cpu>
 {
-    /// The convolution, optionally without parameter gradients (a frozen layer still passes
-    /// gradients to its input).
-    pub(crate) fn apply<B: Dim, const H: usize, T: Tape<f32, Cpu>>(
-        &self,
-        x: Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>,
-        param_grads: bool,
-    ) -> Result<Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, T>, CpuError> {
+    /// The layer's geometry for `batch` images of `H x H`, checked against the Keras formula at
+    /// compile time.
+    fn geometry<const H: usize>(batch: usize) -> ConvGeometry {
         const {
             assert!(
                 O == output_size(H, K, S, P::SAME),
                 "Conv2d: the declared output size OUT does not match the Keras formula for this input size, kernel, stride and padding"
             )
         };
-        let batch = x.shape().0;
-        let geometry = ConvGeometry {
-            batch: batch.size(),
+        ConvGeometry {
+            batch,
             c_in: I,
             c_out: F,
             size: H,
@@ -105,9 +101,47 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
             stride: S,
             pad: const { padding_before(H, K, S, P::SAME) },
             out: O,
-        };
+        }
+    }
+
+    /// The convolution, optionally without parameter gradients (a frozen layer still passes
+    /// gradients to its input).
+    pub(crate) fn apply<B: Dim, const H: usize, T: Tape<f32, Cpu>>(
+        &self,
+        x: Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>,
+        param_grads: bool,
+    ) -> Result<Tensor<(B, Const<F>, Const<O>, Const<O>), f32, Cpu, T>, CpuError> {
+        let batch = x.shape().0;
         let out_shape = (batch, Const::<F>, Const::<O>, Const::<O>);
-        conv2d(x, (&self.weight, &self.bias), geometry, out_shape, A::SLOPE, param_grads)
+        conv2d(
+            x,
+            (&self.weight, &self.bias),
+            Self::geometry::<H>(batch.size()),
+            out_shape,
+            A::SLOPE,
+            param_grads,
+        )
+    }
+
+    /// This convolution followed by `pool`, as one op where the convolution runs a few images
+    /// per thread task (small filter banks, such as the autoencoder's): each task pools its
+    /// output while it is in cache. The values and gradients are exactly those of
+    /// `pool.try_forward(self.try_forward(x)?)`, which is what runs otherwise.
+    ///
+    /// Keras equivalent: `Conv2D(..)` followed by `MaxPooling2D(pool_size=2, padding='same')`.
+    pub fn try_forward_max_pooled<B: Dim, const H: usize, const PO: usize, T: Tape<f32, Cpu>>(
+        &self,
+        x: Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>,
+        pool: &MaxPool2d<PO>,
+    ) -> Result<Tensor<(B, Const<F>, Const<PO>, Const<PO>), f32, Cpu, T>, CpuError> {
+        const { assert!(PO == O.div_ceil(2), "MaxPool2d<OUT>: OUT must be ceil(input size / 2)") };
+        let batch = x.shape().0;
+        let geometry = Self::geometry::<H>(batch.size());
+        if !fuses_max_pool(&geometry) {
+            return pool.try_forward(self.apply(x, true)?);
+        }
+        let out_shape = (batch, Const::<F>, Const::<PO>, Const::<PO>);
+        conv2d_max_pool::<O, PO, _, _, _>(x, (&self.weight, &self.bias), geometry, out_shape, A::SLOPE)
     }
 }
 
@@ -122,5 +156,52 @@ where
 
     fn try_forward(&self, x: Tensor<(B, Const<I>, Const<H>, Const<H>), f32, Cpu, T>) -> Result<Self::Output, CpuError> {
         self.apply(x, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::testing::{on_each_path, values};
+    use crate::layers::{LeakyRelu, Relu, Same, Valid};
+    use dfdx::nn::DeviceBuildExt;
+
+    /// `try_forward_max_pooled` gives exactly (bit for bit) the values and the input, weight and
+    /// bias gradients of the convolution followed by the pooling layer, under a weighted-sum loss.
+    fn check<const I: usize, const F: usize, P: Padding, const H: usize, const O: usize, const PO: usize, A: ConvActivation>() {
+        on_each_path(|| {
+            let dev = Cpu::default();
+            let mut conv = dev.build_module::<Conv2d<I, F, 3, 1, P, O, A>, f32>();
+            conv.bias.copy_from(&values(F, 1));
+            // Batch 6: one full task of four images and a short one.
+            let x = dev.tensor_from_vec(values(6 * I * H * H, 2), (6, Const::<I>, Const::<H>, Const::<H>));
+            let w = dev.tensor_from_vec(values(6 * F * PO * PO, 3), (6, Const::<F>, Const::<PO>, Const::<PO>));
+            let pool = MaxPool2d::<PO>;
+            let fused = conv.try_forward_max_pooled(x.leaky_trace(), &pool).unwrap();
+            let apart = pool.forward(conv.forward(x.leaky_trace()));
+            assert_eq!(fused.as_vec(), apart.as_vec());
+            let fused_grads = (fused * w.clone()).sum().backward();
+            let apart_grads = (apart * w).sum().backward();
+            assert_eq!(fused_grads.get(&x).as_vec(), apart_grads.get(&x).as_vec());
+            assert_eq!(fused_grads.get(&conv.weight).as_vec(), apart_grads.get(&conv.weight).as_vec());
+            assert_eq!(fused_grads.get(&conv.bias).as_vec(), apart_grads.get(&conv.bias).as_vec());
+        });
+    }
+
+    #[test]
+    fn max_pooled_is_the_two_layers_autoencoder_first() {
+        check::<1, 16, Same, 28, 28, 14, Relu>();
+    }
+
+    #[test]
+    fn max_pooled_is_the_two_layers_autoencoder_second() {
+        check::<16, 8, Same, 14, 14, 7, Relu>();
+    }
+
+    /// An odd output (windows cut short), a leaky rectifier, and no rectifier.
+    #[test]
+    fn max_pooled_is_the_two_layers_odd_leaky_linear() {
+        check::<3, 4, Same, 7, 7, 4, LeakyRelu<20>>();
+        check::<2, 5, Valid, 9, 7, 4, Linear>();
     }
 }

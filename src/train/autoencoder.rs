@@ -10,11 +10,10 @@ use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{words, Figure, PixelRange};
 use crate::loss::bce_with_logits;
-use crate::models::{build_autoencoder, AutoencoderNet};
+use crate::models::{autoencoder_logits, build_autoencoder, AutoencoderNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
 use crate::summary::Summary;
-use dfdx::nn::{Module, ModuleMut};
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -332,7 +331,7 @@ impl AutoencoderCore {
     fn optimizer_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
         on_worker_thread(|| {
             self.net.step(|net, grads| {
-                let logits = net.try_forward_mut(input.traced(grads))?;
+                let logits = autoencoder_logits(net, input.traced(grads))?;
                 Ok(bce_with_logits(logits, &target)?)
             })
         })
@@ -354,7 +353,7 @@ impl AutoencoderCore {
                 let clean = split.pixels(chunk, Scaling::Unit);
                 // Fixed evaluation noise (a stream apart from training), so test losses compare.
                 let noisy = self.noisy(&clean, u64::MAX - k as u64);
-                let logits = self.net.net.try_forward(image_batch(&self.dev, &noisy)?)?;
+                let logits = autoencoder_logits(&self.net.net, image_batch(&self.dev, &noisy)?)?;
                 let target = image_batch(&self.dev, &clean)?;
                 sum += bce_with_logits(logits, &target)?.array() as f64 * chunk.len() as f64;
             }
@@ -378,7 +377,7 @@ impl AutoencoderCore {
             )));
         }
         let x = image_batch(&self.dev, images)?;
-        Ok(self.net.net.try_forward(x)?.sigmoid().as_vec())
+        Ok(autoencoder_logits(&self.net.net, x)?.sigmoid().as_vec())
     }
 }
 

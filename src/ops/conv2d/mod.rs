@@ -8,7 +8,8 @@
 //! | [`Plan::Batched`] | `batched.rs` | large filter banks: one batch-wide im2col + GEMM |
 //!
 //! `upsample.rs` computes `UpSampling2D` + 'same' convolution on the small image with the same
-//! planner and kernels; `im2col.rs` holds the unfolding both GEMM paths share. Every path is
+//! planner and kernels; `pooled.rs` a per-task convolution and the max pooling after it in one
+//! pass; `im2col.rs` holds the unfolding both GEMM paths share. Every path is
 //! tested against the batch-wide kernels in `tests.rs`.
 //!
 //! Layouts are row-major: images `(batch, channels, size, size)`, weights
@@ -18,10 +19,12 @@ mod batched;
 mod direct;
 mod im2col;
 mod per_task;
+mod pooled;
 #[cfg(test)]
 mod tests;
 mod upsample;
 
+pub(crate) use pooled::{conv2d_max_pool, fuses_max_pool};
 pub(crate) use upsample::{upsample_conv2d, UpConvTaps};
 
 use super::rectify::{gate_in_place, rectify_in_place};
