@@ -7,9 +7,14 @@
 # against Keras/oneDNN unrestricted) and, where the CPU has AVX-512, AVX2 as most laptops have it
 # (genlab with GENLAB_CPU=avx2 against Keras with oneDNN capped by ONEDNN_MAX_CPU_ISA=AVX2).
 # Usage: bash bench/compare.sh [ROUNDS]   (not part of the test command; run on a quiet machine)
+#   NETWORKS=variants bash bench/compare.sh [ROUNDS]: the exercises' changed models on both sides
+#   (genlab bench --networks variants, keras_bench.py with BENCH_NETWORKS=variants); NETWORKS=typed
+#   times genlab's lecture models written line by line against the lecture's Keras code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
+NETWORKS=${NETWORKS:-lecture}
+keras_networks=$([ "$NETWORKS" = variants ] && echo variants || echo lecture)
 CORES=$(nproc)
 if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c "import tensorflow" 2>/dev/null; then
   echo "== installing TensorFlow (CPU) into bench/.venv"
@@ -25,17 +30,17 @@ paths=("$best")
 if [ "$best" = avx512 ]; then paths+=(avx2); fi
 # oneDNN's cap for each genlab path (empty: unrestricted).
 onednn_isa() { case $1 in avx2) echo AVX2 ;; *) echo "" ;; esac; }
-echo "== $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${ROUNDS} rounds, paths: ${paths[*]}"
+echo "== $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${ROUNDS} rounds, paths: ${paths[*]}, networks: $NETWORKS"
 field() { sed -E "s/.*(^| )$1=([0-9.]+).*/\2/" <<<"$2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A g_gan g_ae g_ep k_gan k_ae k_ep
 for r in $(seq "$ROUNDS"); do
   for path in "${paths[@]}"; do
-    line=$(GENLAB_CPU=$path RAYON_NUM_THREADS=$CORES $pin ./target/release/genlab bench --gan-iters 20 --ae-steps 40 --ae-epoch | tail -1)
+    line=$(GENLAB_CPU=$path RAYON_NUM_THREADS=$CORES $pin ./target/release/genlab bench --gan-iters 20 --ae-steps 40 --ae-epoch --networks "$NETWORKS" | tail -1)
     echo "round $r $path genlab: $line"
     g_gan[$path]+=" $(field gan_iter_s "$line")"; g_ae[$path]+=" $(field ae_step_s "$line")"; g_ep[$path]+=" $(field ae_epoch_s "$line")"
     isa=$(onednn_isa "$path")
-    line=$(env ${isa:+ONEDNN_MAX_CPU_ISA=$isa} BENCH_THREADS=$CORES $pin bench/.venv/bin/python bench/keras_bench.py 20 40 epoch 2>/dev/null | tail -1)
+    line=$(env ${isa:+ONEDNN_MAX_CPU_ISA=$isa} BENCH_THREADS=$CORES BENCH_NETWORKS=$keras_networks $pin bench/.venv/bin/python bench/keras_bench.py 20 40 epoch 2>/dev/null | tail -1)
     echo "round $r $path keras${isa:+ (ONEDNN_MAX_CPU_ISA=$isa)}:  $line"
     k_gan[$path]+=" $(field keras_gan_iter_s "$line")"; k_ae[$path]+=" $(field keras_ae_step_s "$line")"; k_ep[$path]+=" $(field keras_ae_epoch_s "$line")"
   done

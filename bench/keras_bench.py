@@ -4,7 +4,10 @@ medians of one GAN iteration (batch 32) and one autoencoder training step (batch
 MNIST. Last line: `keras_gan_iter_s=<median> keras_ae_step_s=<median>`.
 
 Run through bench/compare.sh (which installs TensorFlow into bench/.venv); threads are set to
-the machine's cores, as genlab uses them.
+the machine's cores, as genlab uses them. With BENCH_NETWORKS=variants, the exercises' changed
+models instead (as `genlab bench --networks variants`: 256 filters after the generator's dense
+layer, a third convolution block in the discriminator, 32 filters in the encoder's first
+convolution).
 """
 import gzip
 import os
@@ -22,6 +25,9 @@ from tensorflow.keras.layers import (Activation, BatchNormalization, Conv2D, Den
 from tensorflow.keras.models import Model, Sequential  # noqa: E402
 
 THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count()))
+VARIANTS = os.environ.get("BENCH_NETWORKS", "lecture") == "variants"
+FILTERS = 256 if VARIANTS else 128  # after the generator's dense layer
+ENCODER_FILTERS = 32 if VARIANTS else 16  # the encoder's first convolution
 tf.config.threading.set_intra_op_parallelism_threads(THREADS)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
@@ -34,9 +40,9 @@ def load_images(data_dir, split="train"):
 def gan_models():
     generator = Sequential()
     generator.add(Input(shape=(100,)))
-    generator.add(Dense(128 * 7 * 7, activation=LeakyReLU(0.2)))
+    generator.add(Dense(FILTERS * 7 * 7, activation=LeakyReLU(0.2)))
     generator.add(BatchNormalization())
-    generator.add(Reshape((7, 7, 128)))
+    generator.add(Reshape((7, 7, FILTERS)))
     generator.add(UpSampling2D())
     generator.add(Conv2D(64, kernel_size=5, padding="same"))
     generator.add(BatchNormalization())
@@ -52,6 +58,10 @@ def gan_models():
     discriminator.add(Conv2D(128, kernel_size=5, strides=2, padding="same"))
     discriminator.add(Activation(LeakyReLU(0.2)))
     discriminator.add(Dropout(0.3))
+    if VARIANTS:
+        discriminator.add(Conv2D(256, kernel_size=5, strides=2, padding="same"))
+        discriminator.add(Activation(LeakyReLU(0.2)))
+        discriminator.add(Dropout(0.3))
     discriminator.add(Flatten())
     discriminator.add(Dense(1, activation="sigmoid"))
     discriminator.compile(loss="binary_crossentropy", optimizer="adam")
@@ -68,7 +78,7 @@ def gan_models():
 def autoencoder_model():
     ae = Sequential()
     ae.add(Input(shape=(28, 28, 1)))
-    ae.add(Conv2D(16, kernel_size=3, padding="same", activation="relu"))
+    ae.add(Conv2D(ENCODER_FILTERS, kernel_size=3, padding="same", activation="relu"))
     ae.add(MaxPooling2D(pool_size=2, padding="same"))
     ae.add(Conv2D(8, kernel_size=3, activation="relu", padding="same"))
     ae.add(MaxPooling2D(pool_size=2, padding="same"))

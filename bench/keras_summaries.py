@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Run the lecture's Keras model code verbatim and record what `model.summary()` prints for each
-of its four models, as the rows genlab's summaries must equal (tests/summary.rs reads them).
+of its four models (and for two changes a student makes to the GAN's), as the rows genlab's summaries must equal (tests/summary.rs reads them).
 
 The GAN part (generator, discriminator, gan) runs in one Python process and the autoencoder in a
 second one, as the lecture's two programs do, so Keras numbers the layers as it does there
@@ -72,6 +72,18 @@ autoencoder.add(Conv2D(1, kernel_size=3, padding='same', activation='sigmoid'))
 record("autoencoder", autoencoder)
 """
 
+# Two changes a student makes to the lecture's GAN code (tests/common/student.rs types them):
+# 256 filters after the generator's dense layer instead of 128, and a third convolution block in
+# the discriminator. Run as their own program, so Keras numbers their layers as it numbers the
+# lecture's.
+GAN_VARIANTS = GAN.replace("Dense(128*7*7,", "Dense(256*7*7,").replace("Reshape((7, 7, 128))", "Reshape((7, 7, 256))").replace(
+    """discriminator.add(Flatten())""",
+    """discriminator.add(Conv2D(256, kernel_size=5, strides=2, padding="same"))
+discriminator.add(Activation(LeakyReLU(0.2)))
+discriminator.add(Dropout(0.3))
+discriminator.add(Flatten())""").replace('record("', 'record("variant_')
+assert GAN_VARIANTS.count("256") == 3, "the variants' edits must all apply"
+
 # Runs in the child process: `record` turns a model into rows (and its printed table).
 RECORD = """
 import io, json, sys
@@ -109,10 +121,10 @@ def main():
     out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "tests/keras/summaries.json")
     version = subprocess.run([sys.executable, "-c", "import tensorflow as tf, keras; print(tf.__version__, keras.__version__)"],
                              check=True, capture_output=True, text=True).stdout.split()
-    models = {"tensorflow": version[0], "keras": version[1], **run(GAN), **run(AUTOENCODER)}
+    models = {"tensorflow": version[0], "keras": version[1], **run(GAN), **run(AUTOENCODER), **run(GAN_VARIANTS)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(models, indent=1, ensure_ascii=False) + "\n")
-    for key in ("generator", "discriminator", "gan", "autoencoder"):
+    for key in ("generator", "discriminator", "gan", "autoencoder", "variant_generator", "variant_discriminator", "variant_gan"):
         print(models[key]["printed"])
     print(f"wrote {out} (TensorFlow {version[0]}, Keras {version[1]})")
 

@@ -84,7 +84,12 @@ fn main() {
         &dev.build_module::<UpSampleConv2d<8, 8, 3, 8, Relu>, f32>(),
         rounds,
     );
-    time::<_, 8, 8, _>("UpSampling2D<16>", &UpSampling2D::<16>, rounds);
+    // UpSampling2D's output is upsampled where it is used: time it with the layer that uses it.
+    time::<_, 8, 8, _>(
+        "UpSampling2D<16> + Conv2d<8,16,3,1,Valid,14,Relu>",
+        &(UpSampling2D::<16>, dev.build_module::<Conv2d<8, 16, 3, 1, Valid, 14, Relu>, f32>()),
+        rounds,
+    );
     time::<_, 8, 16, _>(
         "Conv2d<8,16,3,1,Valid,14,Relu>",
         &dev.build_module::<Conv2d<8, 16, 3, 1, Valid, 14, Relu>, f32>(),

@@ -40,14 +40,29 @@ OVERRIDES = {
 FAILURE = re.compile(r"panicked at|^Error:|^error(\[E\d+\])?:", re.MULTILINE)
 
 
+# nbclient's tag for a cell that shows an error on purpose (notebook 01's compile error): it must
+# fail with a compiler error, and its error is not a problem.
+EXPECTED_ERROR = "raises-exception"
+
+
+def output_text(out):
+    if out.output_type == "error":
+        return f"{out.get('ename')}: {out.get('evalue')}\n" + "\n".join(out.get("traceback", []))
+    if out.output_type == "stream":
+        return out.get("text", "")
+    return ""
+
+
 def problems_in(nb):
     found = []
     for index, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                found.append(f"cell {index}: {out.get('ename')}: {out.get('evalue')}\n" + "\n".join(out.get("traceback", []))[:3000])
-            elif out.output_type == "stream" and FAILURE.search(out.get("text", "")):
-                found.append(f"cell {index} ({out.name}): {out.text[:3000]}")
+        errors = [output_text(out)[:3000] for out in cell.get("outputs", [])
+                  if out.output_type == "error" or (out.output_type == "stream" and FAILURE.search(out.get("text", "")))]
+        if EXPECTED_ERROR in cell.get("metadata", {}).get("tags", []):
+            if not any(re.search(r"error(\[E\d+\])?:", e) for e in errors):
+                found.append(f"cell {index} is tagged {EXPECTED_ERROR} but shows no compiler error")
+            continue
+        found += [f"cell {index}: {e}" for e in errors]
     return found
 
 

@@ -4,7 +4,8 @@
 #   0. the set-up's and the kernel launcher's own tests (scripts/tests: prerequisites, build slots)
 #   1. set-up (scripts/setup.py: venv with JupyterLab/nbclient, evcxr_jupyter, the genlab-rust kernel
 #      in .venv, MNIST, build slot 0 pre-compiled); the user's own Jupyter kernels must be untouched;
-#      then real kernels in their build slots (scripts/check_kernel_slots.py)
+#      then real kernels in their build slots (scripts/check_kernel_slots.py), and a changed model
+#      written in cells, trained, checkpointed and resumed in a new kernel (scripts/check_student_model.py)
 #   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes,
 #      every hostile-input fault as a process, the IDX and checkpoint readers fuzzed for GENLAB_FUZZ_SECONDS=20),
 #      the layer tests on every other kernel path of this CPU, and scripts/cross_check.sh (aarch64 under qemu,
@@ -28,6 +29,9 @@ python3 scripts/setup.py
 echo "== set-up done after ${SECONDS} s"
 # Real kernels: two at once get different build slots, a kill -9'd kernel's slot is reused.
 .venv/bin/python scripts/check_kernel_slots.py
+# A changed model typed in cells (256 filters, a third convolution block) through a real kernel:
+# its Keras summaries, training, the lecture's loop call by call, checkpoint, resume in a new kernel.
+.venv/bin/python scripts/check_student_model.py
 
 # Integer overflow checked in genlab's own code (release builds leave it unchecked, for speed).
 cargo test --release --locked --config 'profile.release.package.genlab.overflow-checks=true'

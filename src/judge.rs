@@ -4,10 +4,12 @@
 
 use crate::data::{image_batch, Mnist, Scaling, Split, PIXELS};
 use crate::error::{Error, Result};
+use crate::kit::checkpoint::TensorStore;
+use crate::kit::progress::Progress;
+use crate::kit::step::Trained;
 use crate::models::{build_classifier, classifier_features_and_logits, ClassifierNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
-use crate::train::{Progress, TensorStore, Trained};
 use dfdx::nn::ModuleMut;
 use dfdx::prelude::*;
 use std::path::Path;

@@ -25,12 +25,14 @@ mod error;
 pub mod figures;
 mod files;
 pub mod judge;
+mod kit;
 pub mod layers;
 mod lock;
 mod memory;
 pub mod models;
 mod ops;
 pub mod optim;
+pub mod prelude;
 pub mod rng;
 pub mod summaries;
 pub mod summary;
@@ -47,4 +49,6 @@ pub mod loss {
 pub use cpu::{cpu_path, supported_paths, CpuPath, CPU_ENV};
 pub use error::{Error, Result};
 pub use figures::{set_language, Figure, Language, PixelRange, SLIDE_16_9};
-pub use train::{Autoencoder, AutoencoderConfig, ExportOptions, Gan, GanConfig, GanRecipe, Outcome, StopFlag, Trainer};
+pub use train::{
+    Autoencoder, AutoencoderConfig, AutoencoderNetworks, ExportOptions, Gan, GanConfig, GanNetworks, GanRecipe, Outcome, StopFlag, Trainer,
+};

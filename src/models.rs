@@ -4,6 +4,8 @@
 //! `…Net` aliases are the built modules with their weights. The `build_*` functions apply the
 //! Keras settings dfdx does not default to. Shapes are channels-first, `(batch, C, H, W)`.
 
+pub mod exercises;
+
 use crate::layers::{
     Activation, BatchNorm1D, BatchNorm2D, Conv2d, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Relu, Reshape, Same, UpSampleConv2d,
     UpSampling2D, Valid,
@@ -36,26 +38,13 @@ pub const NOISE_DIM: usize = 100;
 ///
 /// Each `UpSampling2D()` + `Conv2D(.., padding='same')` pair is one [`UpSampleConv2d`]: the same
 /// function and the same 5x5 weights, computed on the small image with 2.8x fewer operations.
-/// [`UnfusedGenerator`] spells the pairs out as two layers each and computes the same images.
+/// [`exercises::Generator`] spells the pairs out as two layers each, as a student writes them,
+/// and computes the same images.
 pub type Generator = (
     (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
     Reshape<128, 7, 7>,
     (UpSampleConv2d<128, 64, 5, 14>, BatchNorm2D<64>, Activation<LeakyRelu<20>>),
     (UpSampleConv2d<64, 1, 5, 28>, Tanh),
-);
-
-/// The generator exactly as the lecture writes it, one type per Keras line (upsampling and
-/// convolution separate); same parameters and function as [`Generator`], slower.
-pub type UnfusedGenerator = (
-    (Dense<NOISE_DIM, 6272>, LeakyRelu<20>, BatchNorm1D<6272>),
-    Reshape<128, 7, 7>,
-    (
-        UpSampling2D<14>,
-        Conv2d<128, 64, 5, 1, Same, 14>,
-        BatchNorm2D<64>,
-        Activation<LeakyRelu<20>>,
-    ),
-    (UpSampling2D<28>, Conv2d<64, 1, 5, 1, Same, 28>, Tanh),
 );
 
 /// The DCGAN discriminator: a 28x28 image to one logit ("real" when positive).
@@ -152,6 +141,8 @@ pub type ClassifierNet = <Classifier as BuildOnDevice<Cpu, f32>>::Built;
 pub type GeneratorNet = <Generator as BuildOnDevice<Cpu, f32>>::Built;
 /// Built discriminator.
 pub type DiscriminatorNet = <Discriminator as BuildOnDevice<Cpu, f32>>::Built;
+/// Built encoder.
+pub type EncoderNet = <Encoder as BuildOnDevice<Cpu, f32>>::Built;
 /// Built autoencoder.
 pub type AutoencoderNet = <Autoencoder as BuildOnDevice<Cpu, f32>>::Built;
 
@@ -160,19 +151,6 @@ pub type AutoencoderNet = <Autoencoder as BuildOnDevice<Cpu, f32>>::Built;
 /// `Cpu::seed_from_u64`).
 pub fn build_generator(dev: &Cpu) -> GeneratorNet {
     dev.build_module::<Generator, f32>()
-}
-
-/// The generator's two BatchNormalization layers by name: after the dense layer, after the
-/// first convolution. (The tuple positions of [`Generator`] are spelled out only here.)
-pub fn generator_batch_norms(g: &mut GeneratorNet) -> (&mut BatchNorm1D<6272>, &mut BatchNorm2D<64>) {
-    let (dense_block, _, conv_block, _) = g;
-    (&mut dense_block.2, &mut conv_block.1)
-}
-
-/// The momenta of the generator's two BatchNormalization layers (see [`generator_batch_norms`]).
-pub fn generator_batch_norms_of(g: &GeneratorNet) -> (f64, f64) {
-    let (dense_block, _, conv_block, _) = g;
-    (dense_block.2.momentum, conv_block.1.momentum)
 }
 
 /// The classifier's 128 features (everything before its last layer) and its logits for `x`.
@@ -187,19 +165,19 @@ pub fn classifier_features_and_logits<B: Dim>(
     Ok((h, logits))
 }
 
-/// The autoencoder's logits for `x`: the same values and gradients as `net.try_forward(x)`,
-/// with each convolution of the encoder and the pooling after it run as one op
-/// ([`Conv2d::try_forward_max_pooled`]), which a training step needs about 1.5 ms less for
-/// (BENCHMARKS.md). (The tuple positions of [`Encoder`] are spelled out only here.)
+/// The encoder's code for `x`: the same values and gradients as `encoder.try_forward(x)`, with
+/// each convolution and the pooling after it run as one op ([`Conv2d::try_forward_max_pooled`]),
+/// which a training step of the autoencoder needs about 1.5 ms less for (BENCHMARKS.md). The
+/// autoencoder trainer uses it whenever its encoder is this type. (The tuple positions of
+/// [`Encoder`] are spelled out only here.)
 ///
-/// Keras equivalent: `autoencoder(x)` (before the final sigmoid).
-pub fn autoencoder_logits<B: Dim, T: Tape<f32, Cpu>>(
-    net: &AutoencoderNet,
+/// Keras equivalent: the encoder half of `autoencoder(x)`.
+pub fn encoder_code<B: Dim, T: Tape<f32, Cpu>>(
+    encoder: &EncoderNet,
     x: Tensor<(B, Const<1>, Const<28>, Const<28>), f32, Cpu, T>,
-) -> Result<Tensor<(B, Const<1>, Const<28>, Const<28>), f32, Cpu, T>, CpuError> {
-    let ((conv1, pool1, conv2, pool2, conv3), decoder) = net;
-    let code = conv3.try_forward(conv2.try_forward_max_pooled(conv1.try_forward_max_pooled(x, pool1)?, pool2)?)?;
-    decoder.try_forward(code)
+) -> Result<Tensor<(B, Const<8>, Const<4>, Const<4>), f32, Cpu, T>, CpuError> {
+    let (conv1, pool1, conv2, pool2, conv3) = encoder;
+    conv3.try_forward(conv2.try_forward_max_pooled(conv1.try_forward_max_pooled(x, pool1)?, pool2)?)
 }
 
 /// Builds the discriminator with Keras' initialisation.

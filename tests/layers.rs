@@ -221,7 +221,7 @@ fn dense_matches_reference_and_is_glorot_initialised() {
 fn upsampling_repeats_pixels() {
     let dev = dev();
     let x: Img<1, 2> = dev.tensor_from_vec(vec![1.0, 2.0, 3.0, 4.0], (1, Const, Const, Const));
-    let y = UpSampling2D::<4>.forward(x).as_vec();
+    let y = UpSampling2D::<4>.forward(x).into_tensor().unwrap().as_vec();
     assert_eq!(y, vec![1., 1., 2., 2., 1., 1., 2., 2., 3., 3., 4., 4., 3., 3., 4., 4.]);
 }
 
@@ -298,7 +298,9 @@ fn upsampling_gradient_sums_the_four_copies() {
     let dev = dev();
     let x = random_image::<2, 3>(&dev, 2, 4);
     let w = random_image::<2, 6>(&dev, 2, 8);
-    let grads = (UpSampling2D::<6>.forward(x.leaky_trace()) * w.clone()).sum().backward();
+    let grads = (UpSampling2D::<6>.forward(x.leaky_trace()).into_tensor().unwrap() * w.clone())
+        .sum()
+        .backward();
     let (g, wv) = (grads.get(&x).as_vec(), w.as_vec());
     for plane in 0..4 {
         for y in 0..3 {
@@ -322,14 +324,37 @@ macro_rules! upconv_case {
             let plain = fused.conv.clone();
             let x = random_image::<$c, $h>(&dev, 3, 11);
             let r = random_image::<$f, $o>(&dev, 3, 12);
-            let reference = plain.forward(UpSampling2D::<$o>.forward(x.clone()));
+            // The reference upsamples first (a tensor 4x the size), then convolves.
+            let reference = plain.forward(UpSampling2D::<$o>.forward(x.clone()).into_tensor().unwrap());
             let got = fused.forward(x.clone());
             let want: Vec<f64> = reference.as_vec().iter().map(|v| *v as f64).collect();
             assert!(rel_err(&got.as_vec(), &want) <= 1e-5, "forward");
-            let g_ref = (plain.forward(UpSampling2D::<$o>.forward(x.leaky_trace())) * r.clone())
+            let g_ref = (plain.forward(UpSampling2D::<$o>.forward(x.leaky_trace()).into_tensor().unwrap()) * r.clone())
                 .sum()
                 .backward();
             let g_got = (fused.forward(x.leaky_trace()) * r.clone()).sum().backward();
+            // Written as the lecture writes it, `UpSampling2D` then the 'same' convolution, it
+            // is the fused layer, bit for bit.
+            let lectures = plain.forward(UpSampling2D::<$o>.forward(x.clone()));
+            assert_eq!(lectures.as_vec(), got.as_vec(), "two lines, forward");
+            let g_lectures = (plain.forward(UpSampling2D::<$o>.forward(x.leaky_trace())) * r.clone())
+                .sum()
+                .backward();
+            assert_eq!(
+                g_lectures.get(&x).as_vec(),
+                g_got.get(&x).as_vec(),
+                "two lines, input gradient"
+            );
+            assert_eq!(
+                g_lectures.get(&plain.weight).as_vec(),
+                g_got.get(&fused.conv.weight).as_vec(),
+                "two lines, weight gradient"
+            );
+            assert_eq!(
+                g_lectures.get(&plain.bias).as_vec(),
+                g_got.get(&fused.conv.bias).as_vec(),
+                "two lines, bias gradient"
+            );
             let as64 = |v: Vec<f32>| v.into_iter().map(|v| v as f64).collect::<Vec<_>>();
             assert!(
                 rel_err(&g_got.get(&x).as_vec(), &as64(g_ref.get(&x).as_vec())) <= 1e-5,

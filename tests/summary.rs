@@ -80,6 +80,25 @@ fn every_row_is_the_one_keras_prints() {
     }
 }
 
+/// Two changes a student makes (256 filters in the generator, a third convolution block in the
+/// discriminator), typed as a notebook cell writes them, give the rows Keras prints for the
+/// lecture's code changed the same way (`bench/keras_summaries.py`: `variant_*`); and the
+/// lecture's networks typed line by line give the lecture's rows.
+#[test]
+fn students_networks_have_the_rows_keras_prints_for_them() {
+    use genlab::models::exercises::{Discriminator, Discriminator3, Generator, Generator256};
+    let variants = summaries::gan_of::<Generator256, Discriminator3>();
+    assert_rows_are_keras(&variants.generator, "variant_generator");
+    assert_rows_are_keras(&variants.discriminator, "variant_discriminator");
+    assert_rows_are_keras(&variants.gan, "variant_gan");
+    let lecture = summaries::gan_of::<Generator, Discriminator>();
+    assert_rows_are_keras(&lecture.generator, "generator");
+    assert_rows_are_keras(&lecture.discriminator, "discriminator");
+    assert_rows_are_keras(&lecture.gan, "gan");
+    use genlab::models::exercises::{Decoder, Encoder};
+    assert_rows_are_keras(&summaries::autoencoder_of::<(Encoder, Decoder)>(), "autoencoder");
+}
+
 #[test]
 fn generator_matches_keras() {
     let s = summaries::generator();

@@ -85,7 +85,7 @@ impl<const I: usize, const F: usize, const K: usize, const S: usize, P: Padding,
 {
     /// The layer's geometry for `batch` images of `H x H`, checked against the Keras formula at
     /// compile time.
-    fn geometry<const H: usize>(batch: usize) -> ConvGeometry {
+    pub(super) fn geometry<const H: usize>(batch: usize) -> ConvGeometry {
         const {
             assert!(
                 O == output_size(H, K, S, P::SAME),

@@ -1,6 +1,6 @@
 //! Forward passes through a frozen model: gradients reach the input, not the weights.
 
-use super::{Activation, Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, Padding};
+use super::{Activation, Conv2d, ConvActivation, Dense, Dropout, Flatten, LeakyRelu, MaxPool2d, Padding, Relu};
 use dfdx::nn::modules::{Module, ModuleMut};
 use dfdx::prelude::*;
 
@@ -59,6 +59,8 @@ frozen_is_forward_mut!([const P: usize], LeakyRelu<P>);
 frozen_is_forward_mut!([A], Activation<A>);
 frozen_is_forward_mut!([const R: usize], Dropout<R>);
 frozen_is_forward_mut!([const N: usize], Flatten<N>);
+frozen_is_forward_mut!([const O: usize], MaxPool2d<O>);
+frozen_is_forward_mut!([], Relu);
 
 impl<X, const I: usize, const O: usize> FrozenForward<X> for Dense<I, O>
 where

@@ -102,3 +102,9 @@ where
 impl<const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation> super::Reseed for UpSampleConv2d<I, F, K, O, A> {
     fn reseed(&mut self, _seed: u64) {}
 }
+
+impl<const I: usize, const F: usize, const K: usize, const O: usize, A: ConvActivation> super::BatchNormMomenta
+    for UpSampleConv2d<I, F, K, O, A>
+{
+    fn each_momentum(&mut self, _f: &mut dyn FnMut(&mut f64)) {}
+}

@@ -1,22 +1,26 @@
 //! The lecture's autoencoder training (`autoencoder.fit`) as a concrete type.
 
-use super::checkpoint::{Checkpointed, TensorStore};
 use super::engine::engine;
-use super::progress::{Progress, StopFlag};
-use super::run_dir::RunDir;
-use super::step::Trained;
+use super::networks::AutoencoderNetwork;
 use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{words, Figure, PixelRange};
+use crate::kit::checkpoint::{CheckpointKind, Checkpointed, TensorStore};
+use crate::kit::progress::Progress;
+use crate::kit::run_dir::{Claim, RunDir};
+use crate::kit::state::{RunSettings, TrainerState};
+use crate::kit::step::Trained;
 use crate::loss::bce_with_logits;
-use crate::models::{autoencoder_logits, build_autoencoder, AutoencoderNet};
+use crate::models;
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
-use crate::summary::Summary;
+use crate::summary::{KerasNames, Summary};
+use dfdx::nn::BuildOnDevice;
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Settings of an autoencoder run; the defaults are the lecture's.
@@ -168,47 +172,25 @@ impl AutoencoderCounters {
 }
 
 /// The state and the work of an autoencoder run; [`Autoencoder`] reaches it through [`AutoencoderEngine`].
-struct AutoencoderCore {
-    config: AutoencoderConfig,
+struct AutoencoderCore<N> {
+    state: AutoencoderState,
     dev: Cpu,
-    net: Trained<AutoencoderNet>,
-    mnist: Arc<Mnist>,
-    counters: AutoencoderCounters,
-    stop: StopFlag,
-    run: Option<RunDir>,
+    net: Trained<N>,
 }
 
-impl AutoencoderCore {
-    /// A fresh autoencoder on MNIST from the data directory.
-    fn new(config: AutoencoderConfig) -> Result<AutoencoderCore> {
-        Self::with_data(config, Mnist::load()?)
-    }
+/// Where an autoencoder's settings and counters live (the part of its state that does not
+/// depend on the network's type).
+type AutoencoderState = TrainerState<AutoencoderConfig, AutoencoderCounters>;
 
-    /// A fresh autoencoder on the given data.
-    fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<AutoencoderCore> {
-        config.check()?;
-        crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
-        crate::memory::keep_freed_memory();
-        let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
-        let net = Trained::new(build_autoencoder(&dev), Adam::new(config.adam));
-        Ok(AutoencoderCore {
-            config,
-            dev,
-            net,
-            mnist,
-            counters: AutoencoderCounters::default(),
-            stop: StopFlag::new(),
-            run: None,
-        })
+impl RunSettings for AutoencoderConfig {
+    fn run_dir(&self) -> Option<&Path> {
+        self.run_dir.as_deref()
     }
+}
 
-    /// Writes the checkpoint into the run directory (nothing without one).
-    fn save_checkpoint(&self) -> Result<()> {
-        self.write_checkpoint()
-    }
-
+impl AutoencoderState {
     /// Training steps in one epoch.
-    pub fn steps_per_epoch(&self) -> u64 {
+    fn steps_per_epoch(&self) -> u64 {
         self.train_len().div_ceil(self.config.batch_size) as u64
     }
 
@@ -218,44 +200,72 @@ impl AutoencoderCore {
             .train_images
             .map_or(self.mnist.train.len(), |n| n.min(self.mnist.train.len()))
     }
+}
 
-    /// Trains `steps` more training steps (crossing epoch ends as needed).
-    pub fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
+impl<N: AutoencoderNetwork> AutoencoderCore<N> {
+    /// A fresh autoencoder on the given data, its network built from `B` with weights drawn
+    /// from `config.seed`; it holds no run directory yet.
+    fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<AutoencoderCore<N>> {
+        config.check()?;
+        crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
+        crate::memory::keep_freed_memory();
+        let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
+        let net = Trained::new(N::build(&dev), Adam::new(config.adam));
+        Ok(AutoencoderCore {
+            state: TrainerState::new(config, mnist),
+            dev,
+            net,
+        })
+    }
+
+    fn save_checkpoint(&self) -> Result<()> {
+        self.write_checkpoint()
+    }
+
+    fn steps_per_epoch(&self) -> u64 {
+        self.state.steps_per_epoch()
+    }
+
+    fn train_len(&self) -> usize {
+        self.state.train_len()
+    }
+
+    fn fit_steps(&mut self, steps: u64) -> Result<Outcome> {
         let per_epoch = self.steps_per_epoch();
-        let mut progress = Progress::new(self.config.log_every, steps, self.config.progress_bar);
+        let mut progress = Progress::new(self.state.config.log_every, steps, self.state.config.progress_bar);
         let mut order = self.epoch_order();
         for _ in 0..steps {
-            if self.stop.is_raised() {
+            if self.state.stop.is_raised() {
                 self.save_checkpoint()?;
                 return Ok(Outcome::Stopped);
             }
-            let b = self.config.batch_size;
-            let start = self.counters.step_in_epoch as usize * b;
+            let b = self.state.config.batch_size;
+            let start = self.state.counters.step_in_epoch as usize * b;
             let indices = &order[start..(start + b).min(order.len())];
-            let clean = self.mnist.train.pixels(indices, Scaling::Unit);
-            let global_step = self.counters.epoch * per_epoch + self.counters.step_in_epoch;
+            let clean = self.state.mnist.train.pixels(indices, Scaling::Unit);
+            let global_step = self.state.counters.epoch * per_epoch + self.state.counters.step_in_epoch;
             let noisy = self.noisy(&clean, global_step);
             let loss = self.optimizer_step(image_batch(&self.dev, &noisy)?, image_batch(&self.dev, &clean)?)?;
-            let step = self.counters.step_in_epoch + 1;
+            let step = self.state.counters.step_in_epoch + 1;
             finite_or_diverged(
                 loss,
-                || format!("the loss is {loss} at step {step} of epoch {}", self.counters.epoch + 1),
+                || format!("the loss is {loss} at step {step} of epoch {}", self.state.counters.epoch + 1),
                 || self.divergence_leaves(),
             )?;
-            self.counters.epoch_loss_sum += loss as f64 * indices.len() as f64;
-            self.counters.epoch_images += indices.len() as u64;
-            self.counters.step_in_epoch += 1;
-            let (epoch, step) = (self.counters.epoch, self.counters.step_in_epoch);
-            let running = self.counters.epoch_loss_sum / self.counters.epoch_images as f64;
-            if self.counters.step_in_epoch < per_epoch {
+            self.state.counters.epoch_loss_sum += loss as f64 * indices.len() as f64;
+            self.state.counters.epoch_images += indices.len() as u64;
+            self.state.counters.step_in_epoch += 1;
+            let (epoch, step) = (self.state.counters.epoch, self.state.counters.step_in_epoch);
+            let running = self.state.counters.epoch_loss_sum / self.state.counters.epoch_images as f64;
+            if self.state.counters.step_in_epoch < per_epoch {
                 progress.step(|| format!("epoch {:>3}  step {step:>4}/{per_epoch}  loss {running:.4}", epoch + 1));
             } else {
                 let (train, test) = self.finish_epoch()?;
                 progress.skip_line();
-                if self.config.log_every > 0 {
+                if self.state.config.log_every > 0 {
                     progress.println(&format!(
                         "epoch {:>3} done: loss {train:.4}  val_loss {test:.4}  [{:.0} s]",
-                        self.counters.epoch,
+                        self.state.counters.epoch,
                         progress.elapsed()
                     ));
                 }
@@ -265,14 +275,12 @@ impl AutoencoderCore {
         Ok(Outcome::Finished)
     }
 
-    /// The run's snapshot test images: the first image of each new digit in an order shuffled
-    /// by the run seed, `snapshot_images` of them.
     fn snapshot_indices(&self) -> Vec<usize> {
-        let test = &self.mnist.test;
+        let test = &self.state.mnist.test;
         let mut seen = [false; 10];
         let mut picks = Vec::new();
-        for i in test.shuffled_indices(&mut step_rng(self.config.seed, 0, Stream::Display)) {
-            if picks.len() == self.config.snapshot_images {
+        for i in test.shuffled_indices(&mut step_rng(self.state.config.seed, 0, Stream::Display)) {
+            if picks.len() == self.state.config.snapshot_images {
                 break;
             }
             if let Some(first) = seen.get_mut(test.labels[i] as usize).filter(|s| !**s) {
@@ -285,30 +293,30 @@ impl AutoencoderCore {
 
     /// The epoch's order of the training images it uses (the first `train_images` of them).
     fn epoch_order(&self) -> Vec<usize> {
-        self.mnist.train.shuffled_first(
+        self.state.mnist.train.shuffled_first(
             self.train_len(),
-            &mut step_rng(self.config.seed, self.counters.epoch, Stream::Batch),
+            &mut step_rng(self.state.config.seed, self.state.counters.epoch, Stream::Batch),
         )
     }
 
     /// Closes an epoch: records its losses (returned as (train, test)) and writes a checkpoint.
     fn finish_epoch(&mut self) -> Result<(f32, f32)> {
-        let train = (self.counters.epoch_loss_sum / self.counters.epoch_images.max(1) as f64) as f32;
-        let test = self.evaluate(&self.mnist.test)?;
-        let epoch = self.counters.epoch + 1;
+        let train = (self.state.counters.epoch_loss_sum / self.state.counters.epoch_images.max(1) as f64) as f32;
+        let test = self.evaluate(&self.state.mnist.test)?;
+        let epoch = self.state.counters.epoch + 1;
         finite_or_diverged(
             test,
             || format!("the test loss is {test} after epoch {epoch}"),
             || self.divergence_leaves(),
         )?;
-        let snapshot = self.reconstruct(&self.mnist.test.pixels(&self.snapshot_indices(), Scaling::Unit))?;
-        self.counters.history.train_loss.push(train);
-        self.counters.history.test_loss.push(test);
-        self.counters.history.snapshots.push(snapshot);
-        self.counters.epoch += 1;
-        self.counters.step_in_epoch = 0;
-        self.counters.epoch_loss_sum = 0.0;
-        self.counters.epoch_images = 0;
+        let snapshot = self.reconstruct(&self.state.mnist.test.pixels(&self.snapshot_indices(), Scaling::Unit))?;
+        self.state.counters.history.train_loss.push(train);
+        self.state.counters.history.test_loss.push(test);
+        self.state.counters.history.snapshots.push(snapshot);
+        self.state.counters.epoch += 1;
+        self.state.counters.step_in_epoch = 0;
+        self.state.counters.epoch_loss_sum = 0.0;
+        self.state.counters.epoch_images = 0;
         self.save_checkpoint()?;
         Ok((train, test))
     }
@@ -317,11 +325,11 @@ impl AutoencoderCore {
     /// by the run seed and `step`).
     fn noisy(&self, clean: &[f32], step: u64) -> Vec<f32> {
         let mut x = clean.to_vec();
-        if self.config.noise_factor > 0.0 {
+        if self.state.config.noise_factor > 0.0 {
             add_noise(
                 &mut x,
-                self.config.noise_factor,
-                &mut step_rng(self.config.seed, step, Stream::Noise),
+                self.state.config.noise_factor,
+                &mut step_rng(self.state.config.seed, step, Stream::Noise),
             );
         }
         x
@@ -331,21 +339,19 @@ impl AutoencoderCore {
     fn optimizer_step(&mut self, input: ImageBatch, target: ImageBatch) -> Result<f32> {
         on_worker_thread(|| {
             self.net.step(|net, grads| {
-                let logits = autoencoder_logits(net, input.traced(grads))?;
+                let logits = net.logits_training(input.traced(grads))?;
                 Ok(bce_with_logits(logits, &target)?)
             })
         })
     }
 
-    /// One optimiser step on images given in `[0, 1]` (with the run's noise when denoising).
     fn train_step(&mut self, images: &[f32]) -> Result<f32> {
-        let step = self.counters.epoch * self.steps_per_epoch() + self.counters.step_in_epoch;
+        let step = self.state.counters.epoch * self.steps_per_epoch() + self.state.counters.step_in_epoch;
         let input = image_batch(&self.dev, &self.noisy(images, step))?;
         self.optimizer_step(input, image_batch(&self.dev, images)?)
     }
 
-    /// Mean binary cross-entropy of the reconstructions of a whole split.
-    pub fn evaluate(&self, split: &Split) -> Result<f32> {
+    fn evaluate(&self, split: &Split) -> Result<f32> {
         let mut sum = 0.0f64;
         let indices: Vec<usize> = (0..split.len()).collect();
         on_worker_thread(|| {
@@ -353,7 +359,7 @@ impl AutoencoderCore {
                 let clean = split.pixels(chunk, Scaling::Unit);
                 // Fixed evaluation noise (a stream apart from training), so test losses compare.
                 let noisy = self.noisy(&clean, u64::MAX - k as u64);
-                let logits = autoencoder_logits(&self.net.net, image_batch(&self.dev, &noisy)?)?;
+                let logits = self.net.net.logits(image_batch(&self.dev, &noisy)?)?;
                 let target = image_batch(&self.dev, &clean)?;
                 sum += bce_with_logits(logits, &target)?.array() as f64 * chunk.len() as f64;
             }
@@ -362,47 +368,69 @@ impl AutoencoderCore {
         Ok((sum / split.len().max(1) as f64) as f32)
     }
 
-    /// The summary of the network this trainer holds.
     fn summary(&self) -> Summary {
-        crate::summaries::of_autoencoder(&self.net.net, &self.dev)
+        self.net.net.summary(&mut KerasNames::default(), &self.dev)
     }
 
-    /// Reconstructions (in `[0, 1]`) of images given in `[0, 1]`, 784 values each.
-    ///
-    /// Keras equivalent: `autoencoder.predict(images)`.
-    pub fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
+    fn reconstruct(&self, images: &[f32]) -> Result<Vec<f32>> {
         if images.len() / crate::data::PIXELS > MAX_IMAGES_PER_CALL {
             return Err(Error::InvalidArgument(format!(
                 "reconstruct takes at most {MAX_IMAGES_PER_CALL} images per call"
             )));
         }
         let x = image_batch(&self.dev, images)?;
-        Ok(autoencoder_logits(&self.net.net, x)?.sigmoid().as_vec())
+        Ok(self.net.net.logits(x)?.sigmoid().as_vec())
     }
 }
 
-impl Checkpointed for AutoencoderCore {
+impl<N: AutoencoderNetwork> CheckpointKind for AutoencoderCore<N> {
+    const KIND: &'static str = "genlab-autoencoder";
+    const WHAT: &'static str = "an autoencoder";
+    type Config = AutoencoderConfig;
+    type Counters = AutoencoderCounters;
+    fn fresh(config: AutoencoderConfig, run: Option<RunDir>) -> Result<Self> {
+        let config = AutoencoderConfig {
+            run_dir: run.as_ref().map(|r| r.path.clone()),
+            ..config
+        };
+        let mut core = Self::with_data(config, Mnist::load()?)?;
+        core.state.run = run;
+        Ok(core)
+    }
+    fn parts(&self) -> (&AutoencoderConfig, &AutoencoderCounters) {
+        (&self.state.config, &self.state.counters)
+    }
+    fn run(&self) -> Option<&RunDir> {
+        self.state.run.as_ref()
+    }
+}
+
+impl<N: AutoencoderNetwork> Checkpointed for AutoencoderCore<N> {
     fn put_tensors(&self, store: &mut TensorStore) {
         store.put_module("autoencoder", &self.net.net);
         store.put_optimizer("opt", &self.net.opt);
     }
     fn restore(&mut self, store: &TensorStore, counters: AutoencoderCounters) -> std::result::Result<(), String> {
         let per_epoch = self.steps_per_epoch();
-        counters.check(per_epoch, self.config.batch_size, self.train_len(), self.config.snapshot_images)?;
+        counters.check(
+            per_epoch,
+            self.state.config.batch_size,
+            self.train_len(),
+            self.state.config.snapshot_images,
+        )?;
         store.take_module("autoencoder", &mut self.net.net)?;
         let steps = per_epoch
             .checked_mul(counters.epoch)
             .and_then(|s| s.checked_add(counters.step_in_epoch))
             .ok_or("its step count overflows")?;
         store.take_optimizer("opt", &mut self.net.opt, steps, &self.net.net)?;
-        self.counters = counters;
+        self.state.counters = counters;
         Ok(())
     }
 }
 
 engine! {
-    trait AutoencoderEngine for AutoencoderCore => Autoencoder, config AutoencoderConfig;
-    checkpoint "genlab-autoencoder", "an autoencoder", counters AutoencoderCounters;
+    trait AutoencoderEngine for AutoencoderCore<N: AutoencoderNetwork> => Autoencoder, state AutoencoderState, config AutoencoderConfig;
     &mut self {
         /// Trains `steps` more training steps (crossing epoch ends as needed).
         fn fit_steps(steps: u64) -> Result<Outcome>;
@@ -445,6 +473,100 @@ pub struct Autoencoder {
     engine: Box<dyn AutoencoderEngine>,
 }
 
+/// The networks of an autoencoder a student writes:
+/// `Autoencoder::with_networks::<Encoder, Decoder>()` names them (their builder types, as
+/// written in a cell), and its methods start or continue a run with them exactly as
+/// [`Autoencoder::new`], [`Autoencoder::start_over`], [`Autoencoder::resume`] and
+/// [`Autoencoder::load_checkpoint`] do with the lecture's.
+pub struct AutoencoderNetworks<E, D>(PhantomData<(E, D)>);
+
+impl<E, D> AutoencoderNetworks<E, D>
+where
+    (E, D): BuildOnDevice<Cpu, f32>,
+    <(E, D) as BuildOnDevice<Cpu, f32>>::Built: AutoencoderNetwork,
+{
+    /// A fresh autoencoder on MNIST from the data directory; weights drawn from `config.seed`.
+    ///
+    /// With a `run_dir`, the directory is locked against other processes, and one that
+    /// already holds a run's checkpoint is refused ([`Error::RunExists`]): continue it with
+    /// `resume`, or replace it with `start_over`.
+    pub fn start(self, config: AutoencoderConfig) -> Result<Autoencoder> {
+        self.start_with_data(config, Mnist::load()?)
+    }
+
+    /// A fresh autoencoder on the given data (a `run_dir` is taken as by `start`).
+    pub fn start_with_data(self, config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<Autoencoder> {
+        let mut core = AutoencoderCore::<<(E, D) as BuildOnDevice<Cpu, f32>>::Built>::with_data(config, mnist)?;
+        core.state.claim_run_dir(Claim::Fresh)?;
+        Ok(Autoencoder { engine: Box::new(core) })
+    }
+
+    /// A fresh autoencoder like `start`, replacing the run in `config.run_dir` if there is one:
+    /// its checkpoint is removed once the new model is built (the notebooks' restart cells).
+    pub fn start_over(self, config: AutoencoderConfig) -> Result<Autoencoder> {
+        let mut core = AutoencoderCore::<<(E, D) as BuildOnDevice<Cpu, f32>>::Built>::with_data(config, Mnist::load()?)?;
+        core.state.claim_run_dir(Claim::StartOver)?;
+        Ok(Autoencoder { engine: Box::new(core) })
+    }
+
+    /// Continues the run whose checkpoint is in `run_dir` (written by a run of these networks):
+    /// weights, optimiser moments, counters and history, mid-epoch if it stopped there. The
+    /// directory is locked against other processes. A checkpoint of other networks is
+    /// refused, naming the first tensor that does not fit.
+    pub fn resume(self, run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
+        let core = AutoencoderCore::<<(E, D) as BuildOnDevice<Cpu, f32>>::Built>::resume(run_dir.as_ref())?;
+        Ok(Autoencoder { engine: Box::new(core) })
+    }
+
+    /// The autoencoder in a checkpoint file, to look at (reconstruct, draw): it takes no run
+    /// directory and writes no checkpoints.
+    pub fn load_checkpoint(self, path: impl AsRef<Path>) -> Result<Autoencoder> {
+        let core = AutoencoderCore::<<(E, D) as BuildOnDevice<Cpu, f32>>::Built>::from_checkpoint(path.as_ref(), None)?;
+        Ok(Autoencoder { engine: Box::new(core) })
+    }
+}
+
+/// Starting and continuing runs of the lecture's autoencoder ([`models::Encoder`],
+/// [`models::Decoder`]).
+impl Autoencoder {
+    /// The encoder `E` and decoder `D` (builder types, e.g. a student's type aliases) to start
+    /// or continue a run with: `Autoencoder::with_networks::<Encoder, Decoder>().start(config)`.
+    pub fn with_networks<E, D>() -> AutoencoderNetworks<E, D> {
+        AutoencoderNetworks(PhantomData)
+    }
+
+    /// A fresh autoencoder of the lecture's networks on MNIST from the data directory (see
+    /// [`AutoencoderNetworks::start`]).
+    pub fn new(config: AutoencoderConfig) -> Result<Autoencoder> {
+        Self::lecture().start(config)
+    }
+
+    /// A fresh autoencoder of the lecture's networks on the given data.
+    pub fn with_data(config: AutoencoderConfig, mnist: Arc<Mnist>) -> Result<Autoencoder> {
+        Self::lecture().start_with_data(config, mnist)
+    }
+
+    /// A fresh autoencoder of the lecture's networks replacing the run in `config.run_dir`
+    /// (see [`AutoencoderNetworks::start_over`]).
+    pub fn start_over(config: AutoencoderConfig) -> Result<Autoencoder> {
+        Self::lecture().start_over(config)
+    }
+
+    /// Continues a run of the lecture's autoencoder (see [`AutoencoderNetworks::resume`]).
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Autoencoder> {
+        Self::lecture().resume(run_dir)
+    }
+
+    /// The lecture's autoencoder in a checkpoint file (see [`AutoencoderNetworks::load_checkpoint`]).
+    pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Autoencoder> {
+        Self::lecture().load_checkpoint(path)
+    }
+
+    fn lecture() -> AutoencoderNetworks<models::Encoder, models::Decoder> {
+        Self::with_networks()
+    }
+}
+
 impl Autoencoder {
     /// Trains `epochs` more epochs (finishing a partly trained epoch first), printing progress,
     /// evaluating the test loss after each epoch and writing a checkpoint after each (with a
@@ -453,7 +575,7 @@ impl Autoencoder {
     /// Keras equivalent: `autoencoder.fit(X_train, X_train, epochs, batch_size=128, validation_data=(X_test, X_test))`.
     pub fn fit(&mut self, epochs: u64) -> Result<Outcome> {
         let steps = self.steps_for_epochs(epochs)?;
-        let done = self.engine.core().counters.step_in_epoch;
+        let done = self.engine.state().counters.step_in_epoch;
         self.fit_steps(steps.saturating_sub(done))
     }
     /// Trains until `epochs` epochs are done in all (none when the run is there already),
@@ -492,24 +614,20 @@ impl Autoencoder {
     }
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> u64 {
-        self.engine.core().steps_per_epoch()
+        self.engine.state().steps_per_epoch()
     }
     /// Epochs completed.
     pub fn epoch(&self) -> u64 {
-        self.engine.core().counters.epoch
+        self.engine.state().counters.epoch
     }
     /// Training steps completed, over all epochs.
     pub fn steps_done(&self) -> u64 {
-        let core = self.engine.core();
-        core.counters.epoch * core.steps_per_epoch() + core.counters.step_in_epoch
+        let state = self.engine.state();
+        state.counters.epoch * state.steps_per_epoch() + state.counters.step_in_epoch
     }
     /// Per-epoch losses so far.
     pub fn history(&self) -> &AutoencoderHistory {
-        &self.engine.core().counters.history
-    }
-    /// The network.
-    pub fn net(&self) -> &AutoencoderNet {
-        &self.engine.core().net.net
+        &self.engine.state().counters.history
     }
 }
 

@@ -1,29 +1,28 @@
 //! The lecture's GAN training loop as a concrete type.
 
-use super::checkpoint::{Checkpointed, TensorStore};
-use super::ema::Ema;
 use super::engine::engine;
-use super::progress::{Progress, StopFlag};
-use super::run_dir::RunDir;
-use super::step::Trained;
+use super::networks::{DiscriminatorNetwork, GeneratorNetwork, ImageBatch, Logits, Taped};
 use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES_PER_CALL};
 use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{words, Animation, Figure, PixelRange};
 use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED, MAX_SAMPLES};
-use crate::layers::{FrozenForward, Reseed};
+use crate::kit::checkpoint::{CheckpointKind, Checkpointed, TensorStore};
+use crate::kit::ema::Ema;
+use crate::kit::progress::Progress;
+use crate::kit::run_dir::{Claim, RunDir};
+use crate::kit::state::{RunSettings, TrainerState};
+use crate::kit::step::Trained;
 use crate::loss::bce_with_logits;
-use crate::models::{
-    build_discriminator, build_generator, generator_batch_norms, generator_batch_norms_of, DiscriminatorNet, GeneratorNet, NOISE_DIM,
-};
+use crate::models;
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
-use crate::summaries;
 use crate::summary::GanSummaries;
-use dfdx::nn::{Module, ModuleMut};
+use dfdx::nn::BuildOnDevice;
 use dfdx::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -231,13 +230,13 @@ const STANDING_BATCH: usize = 128;
 /// Mixed into the run seed for the noise of standing statistics.
 const STANDING_SEED: u64 = 0x57a4d;
 
-/// `n` noise vectors for generated digits (100 values each) drawn from `rng`: standard normal,
-/// truncated to `[-t, t]` with [`GanConfig::truncation`].
-pub(crate) fn sampling_noise(config: &GanConfig, n: usize, rng: &mut impl rand::Rng) -> Vec<f32> {
+/// `n` noise vectors for generated digits (`width` values each) drawn from `rng`: standard
+/// normal, truncated to `[-t, t]` with [`GanConfig::truncation`].
+pub(crate) fn sampling_noise(config: &GanConfig, width: usize, n: usize, rng: &mut impl rand::Rng) -> Vec<f32> {
     let draw = |rng: &mut _| -> f32 { StandardNormal.sample(rng) };
     match config.truncation {
-        None => (0..n * NOISE_DIM).map(|_| draw(rng)).collect(),
-        Some(t) => (0..n * NOISE_DIM)
+        None => (0..n * width).map(|_| draw(rng)).collect(),
+        Some(t) => (0..n * width)
             .map(|_| loop {
                 let z = draw(rng);
                 if z.abs() <= t {
@@ -345,39 +344,43 @@ impl GanCounters {
     }
 }
 
-/// The state and the work of a GAN run; [`Gan`] reaches it through [`GanEngine`].
-struct GanCore {
-    config: GanConfig,
-    dev: Cpu,
-    generator: Trained<GeneratorNet>,
-    /// The average of the generator's weights, with [`GanConfig::ema_decay`].
-    ema: Option<Ema<GeneratorNet>>,
-    discriminator: Trained<DiscriminatorNet>,
-    mnist: Arc<Mnist>,
-    counters: GanCounters,
-    stop: StopFlag,
-    judge: Option<Judge>,
-    run: Option<RunDir>,
+/// Where a GAN's settings and counters live (the part of its state that does not depend on
+/// the networks' types).
+type GanState = TrainerState<GanConfig, GanCounters>;
+
+impl RunSettings for GanConfig {
+    fn run_dir(&self) -> Option<&Path> {
+        self.run_dir.as_deref()
+    }
 }
 
-impl GanCore {
-    /// A fresh GAN on MNIST from the data directory; weights drawn from `config.seed`.
-    fn new(config: GanConfig) -> Result<GanCore> {
-        Self::with_data(config, Mnist::load()?)
-    }
+/// The state and the work of a GAN run with generator `G` and discriminator `D`; [`Gan`]
+/// reaches it through [`GanEngine`].
+struct GanCore<G, D> {
+    state: GanState,
+    dev: Cpu,
+    generator: Trained<G>,
+    /// The average of the generator's weights, with [`GanConfig::ema_decay`].
+    ema: Option<Ema<G>>,
+    discriminator: Trained<D>,
+    judge: Option<Judge>,
+    /// The discriminator's losses on real and generated images of the iteration being written
+    /// out call by call ([`Gan::discriminator_train_on_batch`]), until [`Gan::train_on_batch`]
+    /// ends it.
+    pending: [Option<f32>; 2],
+}
 
-    /// A fresh GAN on the given data.
-    fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<GanCore> {
+impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
+    /// A fresh GAN on the given data, its networks built from `G` and `D` with weights drawn
+    /// from `config.seed`; it holds no run directory yet.
+    fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<GanCore<G, D>> {
         config.check()?;
         crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
         let dev = Cpu::seed_from_u64(mix(config.seed, Stream::Init as u64));
-        let generator = Trained::new(build_generator(&dev), Adam::new(config.adam));
+        let generator = Trained::new(G::build(&dev), Adam::new(config.adam));
         let ema = config.ema_decay.map(|decay| Ema::new(&generator.net, decay));
-        let discriminator = Trained::new(
-            build_discriminator(&dev),
-            Adam::new(config.discriminator_adam.unwrap_or(config.adam)),
-        );
+        let discriminator = Trained::new(D::build(&dev), Adam::new(config.discriminator_adam.unwrap_or(config.adam)));
         let judge = match config.judge_samples {
             0 => None,
             n => Some(Judge {
@@ -386,38 +389,35 @@ impl GanCore {
             }),
         };
         Ok(GanCore {
-            config,
+            state: TrainerState::new(config, mnist),
             dev,
             generator,
             ema,
             discriminator,
-            mnist,
-            counters: GanCounters::default(),
-            stop: StopFlag::new(),
             judge,
-            run: None,
+            pending: [None, None],
         })
     }
 
-    /// Runs `iterations` more training iterations, printing progress and taking a snapshot
-    /// (and a checkpoint, with a run directory) every `snapshot_every` iterations.
     fn train(&mut self, iterations: u64) -> Result<Outcome> {
-        let mut progress = Progress::new(self.config.log_every, iterations, self.config.progress_bar).aligned(self.counters.iteration);
+        let config = &self.state.config;
+        let mut progress = Progress::new(config.log_every, iterations, config.progress_bar).aligned(self.state.counters.iteration);
         for _ in 0..iterations {
-            if self.stop.is_raised() {
+            if self.state.stop.is_raised() {
                 self.save_checkpoint()?;
                 return Ok(Outcome::Stopped);
             }
             let (real, fake, g) = self.step()?;
-            let i = self.counters.iteration - 1;
+            let i = self.state.counters.iteration - 1;
             progress.step(|| format!("iteration {i:>5}  d_loss {:.4}  g_loss {:.4}", 0.5 * (real + fake), g));
             if let Some(Snapshot {
                 iteration,
                 score: Some(score),
                 ..
-            }) = self.counters.history.snapshots.last()
+            }) = self.state.counters.history.snapshots.last()
             {
-                if *iteration == i && self.config.log_every > 0 && i % self.config.log_every == 0 {
+                let log_every = self.state.config.log_every;
+                if *iteration == i && log_every > 0 && i % log_every == 0 {
                     progress.println(&format!("iteration {i:>5}  judged: {}", score.summary_line()));
                 }
             }
@@ -426,43 +426,71 @@ impl GanCore {
         Ok(Outcome::Finished)
     }
 
-    /// Trains until `iterations` iterations are done in all (none when the run is there already).
     fn train_until(&mut self, iterations: u64) -> Result<Outcome> {
-        let done = self.counters.iteration;
-        if done >= iterations && self.config.log_every > 0 {
+        let done = self.state.counters.iteration;
+        if done >= iterations && self.state.config.log_every > 0 {
             println!("already {done} iterations done (>= {iterations}): nothing to train");
         }
         self.train(iterations.saturating_sub(done))
     }
 
-    /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
-    pub fn step(&mut self) -> Result<(f32, f32, f32)> {
-        let (seed, i, n) = (self.config.seed, self.counters.iteration, self.config.batch_size);
-        let indices = self.mnist.train.random_indices(n, &mut step_rng(seed, i, Stream::Batch));
-        let real = self.mnist.train.batch(&self.dev, &indices, Scaling::Symmetric);
-        let noise = self.noise(n, &mut step_rng(seed, i, Stream::Noise));
-        let dropout_seed = |k: u64| mix(mix(seed, Stream::Dropout as u64), 3 * i + k);
+    /// The batch of iteration `i`: MNIST's real images (in `[-1, 1]`) and noise vectors.
+    fn batch_at(&self, i: u64) -> (ImageBatch, Vec<f32>) {
+        let (seed, n) = (self.state.config.seed, self.state.config.batch_size);
+        let mnist = &self.state.mnist;
+        let indices = mnist.train.random_indices(n, &mut step_rng(seed, i, Stream::Batch));
+        let real = mnist.train.batch(&self.dev, &indices, Scaling::Symmetric);
+        (real, self.noise(n, &mut step_rng(seed, i, Stream::Noise)))
+    }
 
+    /// The seed of the discriminator's dropout in pass `k` (0: real, 1: generated, 2: through
+    /// the frozen discriminator) of iteration `i`.
+    fn dropout_seed(&self, i: u64, k: u64) -> u64 {
+        mix(mix(self.state.config.seed, Stream::Dropout as u64), 3 * i + k)
+    }
+
+    fn step(&mut self) -> Result<(f32, f32, f32)> {
+        let i = self.state.counters.iteration;
+        let (real, noise) = self.batch_at(i);
+        let real_target = 1.0 - self.state.config.label_smoothing;
         let (d_loss_real, d_loss_fake, g_loss) = on_worker_thread(|| -> Result<(f32, f32, f32)> {
-            self.discriminator.net.reseed(dropout_seed(0));
-            let d_loss_real = self.discriminator_step(real, 1.0 - self.config.label_smoothing)?;
-            // generator.predict(noise): inference mode, no tape (or training mode, no tape).
-            let fake = if self.config.fakes_in_training_mode {
-                // A tape the forward pass records into and that is then dropped: the layers'
-                // training-mode passes take taped inputs.
-                self.generator.net.try_forward_mut(noise.clone().leaky_traced())?.split_tape().0
-            } else {
-                self.generator.net.try_forward(noise.clone())?
-            };
-            self.discriminator.net.reseed(dropout_seed(1));
+            self.discriminator.net.reseed(self.dropout_seed(i, 0));
+            let d_loss_real = self.discriminator_step(real, real_target)?;
+            let fake = self.fakes(&noise)?;
+            self.discriminator.net.reseed(self.dropout_seed(i, 1));
             let d_loss_fake = self.discriminator_step(fake, 0.0)?;
-            self.discriminator.net.reseed(dropout_seed(2));
-            let g_loss = self.generator_step(noise)?;
-            if let Some(ema) = &mut self.ema {
-                ema.update(&self.generator.net, i);
-            }
+            self.discriminator.net.reseed(self.dropout_seed(i, 2));
+            let g_loss = self.generator_step(&noise)?;
             Ok((d_loss_real, d_loss_fake, g_loss))
         })?;
+        self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
+        Ok((d_loss_real, d_loss_fake, g_loss))
+    }
+
+    /// The generated batch the discriminator learns to reject: `generator.predict(noise)`
+    /// (inference mode), or with [`GanConfig::fakes_in_training_mode`] the training-mode images
+    /// (BatchNormalization on the batch's statistics), without gradients either way.
+    fn fakes(&mut self, noise: &[f32]) -> Result<ImageBatch> {
+        Ok(if self.state.config.fakes_in_training_mode {
+            // A tape the forward pass records into and that is then dropped: the layers'
+            // training-mode passes take taped inputs.
+            self.generator
+                .net
+                .images_training(&self.dev, noise, Gradients::leaky())?
+                .split_tape()
+                .0
+        } else {
+            self.generator.net.images(&self.dev, noise)?
+        })
+    }
+
+    /// After the three updates of iteration `i`: the weight average, checks that the losses
+    /// are finite, the history, and at a snapshot iteration the snapshot (judged, with a
+    /// judge) and a checkpoint.
+    fn record(&mut self, i: u64, (d_loss_real, d_loss_fake, g_loss): (f32, f32, f32)) -> Result<()> {
+        if let Some(ema) = &mut self.ema {
+            ema.update(&self.generator.net, i);
+        }
         let kept = || self.divergence_leaves();
         finite_or_diverged(
             d_loss_real,
@@ -476,11 +504,12 @@ impl GanCore {
         )?;
         finite_or_diverged(g_loss, || format!("the generator's loss is {g_loss} at iteration {i}"), kept)?;
 
-        self.counters.iteration += 1;
-        self.counters.history.d_loss_real.push(d_loss_real);
-        self.counters.history.d_loss_fake.push(d_loss_fake);
-        self.counters.history.g_loss.push(g_loss);
-        if i % self.config.snapshot_every == 0 {
+        let counters = &mut self.state.counters;
+        counters.iteration += 1;
+        counters.history.d_loss_real.push(d_loss_real);
+        counters.history.d_loss_fake.push(d_loss_fake);
+        counters.history.g_loss.push(g_loss);
+        if i % self.state.config.snapshot_every == 0 {
             let images = self.snapshot_images()?;
             if let Some(v) = images.iter().find(|v| !v.is_finite()) {
                 finite_or_diverged(
@@ -491,8 +520,8 @@ impl GanCore {
             }
             let (score, raw_score) = match &self.judge {
                 Some(judge) => {
-                    let n = self.config.judge_samples;
-                    let judged = |net: &GeneratorNet| -> Result<SampleScore> {
+                    let n = self.state.config.judge_samples;
+                    let judged = |net: &G| -> Result<SampleScore> {
                         judge
                             .classifier
                             .score(&self.generate_with(net, n, JUDGE_NOISE_SEED)?, &judge.reference)
@@ -505,7 +534,7 @@ impl GanCore {
                 }
                 None => (None, None),
             };
-            self.counters.history.snapshots.push(Snapshot {
+            self.state.counters.history.snapshots.push(Snapshot {
                 iteration: i,
                 images,
                 score,
@@ -515,121 +544,168 @@ impl GanCore {
                 self.save_checkpoint()?;
             }
         }
-        Ok((d_loss_real, d_loss_fake, g_loss))
+        Ok(())
     }
 
-    fn noise(&self, n: usize, rng: &mut impl rand::Rng) -> Tensor<(usize, Const<NOISE_DIM>), f32, Cpu> {
-        let values: Vec<f32> = (0..n * NOISE_DIM).map(|_| StandardNormal.sample(rng)).collect();
-        self.dev.tensor_from_vec(values, (n, Const))
+    /// `n` training noise vectors (standard normal) drawn from `rng`.
+    fn noise(&self, n: usize, rng: &mut impl rand::Rng) -> Vec<f32> {
+        (0..n * G::NOISE).map(|_| StandardNormal.sample(rng)).collect()
     }
 
-    /// Noise for generated digits: [`sampling_noise`] as a tensor.
-    fn sample_noise(&self, n: usize, rng: &mut impl rand::Rng) -> Tensor<(usize, Const<NOISE_DIM>), f32, Cpu> {
-        self.dev.tensor_from_vec(sampling_noise(&self.config, n, rng), (n, Const))
+    /// `discriminator.train_on_batch(images, target)`; returns the loss.
+    fn discriminator_step(&mut self, images: ImageBatch, target: f32) -> Result<f32> {
+        Ok(self.discriminator_step_probability(images, target)?.0)
     }
 
-    /// `discriminator.train_on_batch(images, target)`.
-    fn discriminator_step(&mut self, images: Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Cpu>, target: f32) -> Result<f32> {
+    /// `discriminator.train_on_batch(images, target)`; returns the loss and the mean
+    /// probability of "real" the discriminator gave the images.
+    fn discriminator_step_probability(&mut self, images: ImageBatch, target: f32) -> Result<(f32, f32)> {
         let dev = &self.dev;
-        self.discriminator.step(|d, grads| {
-            let logits = d.try_forward_mut(images.traced(grads))?;
+        let mut probability = 0.0;
+        let loss = self.discriminator.step(|d, grads| {
+            let logits = d.logits_training(images.traced(grads))?;
+            probability = mean_probability(&logits);
             let targets = dev.ones_like(logits.shape()) * target;
             Ok(bce_with_logits(logits, &targets)?)
-        })
+        })?;
+        Ok((loss, probability))
     }
 
-    /// `gan.train_on_batch(noise, 1)` with `discriminator.trainable = False`.
-    fn generator_step(&mut self, noise: Tensor<(usize, Const<NOISE_DIM>), f32, Cpu>) -> Result<f32> {
+    /// `gan.train_on_batch(noise, 1)` with `discriminator.trainable = False`; returns the loss.
+    fn generator_step(&mut self, noise: &[f32]) -> Result<f32> {
+        Ok(self.generator_step_probability(noise, 1.0)?.0)
+    }
+
+    /// `gan.train_on_batch(noise, target)`; returns the loss and D(G(z)), the frozen
+    /// discriminator's mean probability of "real" for the generated images.
+    fn generator_step_probability(&mut self, noise: &[f32], target: f32) -> Result<(f32, f32)> {
         let (dev, discriminator) = (&self.dev, &mut self.discriminator.net);
-        self.generator.step(|g, grads| {
-            let fake = g.try_forward_mut(noise.traced(grads))?;
-            let logits = discriminator.forward_frozen(fake)?;
-            let targets = dev.ones_like(logits.shape());
+        let mut probability = 0.0;
+        let loss = self.generator.step(|g, grads| {
+            let fake = g.images_training(dev, noise, grads)?;
+            let logits = discriminator.logits_frozen(fake)?;
+            probability = mean_probability(&logits);
+            let targets = dev.ones_like(logits.shape()) * target;
             Ok(bce_with_logits(logits, &targets)?)
-        })
+        })?;
+        Ok((loss, probability))
     }
 
-    /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
-    pub fn snapshot_images(&self) -> Result<Vec<f32>> {
-        let noise = self.sample_noise(self.config.snapshot_images, &mut step_rng(self.config.seed, 0, Stream::Snapshot));
-        Ok(self.sampler()?.try_forward(noise)?.as_vec())
+    fn snapshot_images(&self) -> Result<Vec<f32>> {
+        let config = &self.state.config;
+        let noise = sampling_noise(
+            config,
+            G::NOISE,
+            config.snapshot_images,
+            &mut step_rng(config.seed, 0, Stream::Snapshot),
+        );
+        Ok(self.sampler()?.images(&self.dev, &noise)?.as_vec())
     }
 
     /// The generator that samples: the average with [`GanConfig::ema_decay`], else the trained
     /// one; with [`GanConfig::standing_statistics`], a copy with recomputed statistics.
-    fn sampler(&self) -> Result<GeneratorNet> {
+    fn sampler(&self) -> Result<G> {
         self.sampling(self.ema.as_ref().map_or(&self.generator.net, |ema| &ema.net))
     }
 
     /// `net` as it samples: itself, or with standing statistics a copy whose BatchNormalization
     /// statistics are the exact averages over 16 training-mode batches of 128 sampling noise
     /// vectors (momentum `1/(k+1)` at batch `k` makes the running value the running mean).
-    fn sampling(&self, net: &GeneratorNet) -> Result<GeneratorNet> {
+    fn sampling(&self, net: &G) -> Result<G> {
         let mut g = net.clone();
-        if self.config.standing_statistics {
-            let mut rng = step_rng(mix(self.config.seed, STANDING_SEED), 0, Stream::Noise);
+        let config = &self.state.config;
+        if config.standing_statistics {
+            let mut kept = Vec::new();
+            g.each_momentum(&mut |m| kept.push(*m));
+            let mut rng = step_rng(mix(config.seed, STANDING_SEED), 0, Stream::Noise);
             for k in 0..STANDING_BATCHES {
                 let momentum = 1.0 / (k as f64 + 1.0);
-                let (dense_norm, conv_norm) = generator_batch_norms(&mut g);
-                (dense_norm.momentum, conv_norm.momentum) = (momentum, momentum);
-                let noise = self.sample_noise(STANDING_BATCH, &mut rng);
-                on_worker_thread(|| g.try_forward_mut(noise.leaky_traced()).map(|out| drop(out.split_tape().0)))?;
+                g.each_momentum(&mut |m| *m = momentum);
+                let noise = sampling_noise(config, G::NOISE, STANDING_BATCH, &mut rng);
+                on_worker_thread(|| {
+                    g.images_training(&self.dev, &noise, Gradients::leaky())
+                        .map(|out| drop(out.split_tape().0))
+                })?;
             }
-            let (dense_norm, conv_norm) = generator_batch_norms(&mut g);
-            let (d, c) = generator_batch_norms_of(net);
-            (dense_norm.momentum, conv_norm.momentum) = (d, c);
+            let mut kept = kept.into_iter();
+            g.each_momentum(&mut |m| *m = kept.next().expect("the same layers"));
         }
         Ok(g)
     }
 
-    /// Writes the checkpoint into the run directory (nothing without one).
     fn save_checkpoint(&self) -> Result<()> {
         self.write_checkpoint()
     }
 
-    /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
-    pub fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
+    fn generate(&self, n: usize, seed: u64) -> Result<Vec<f32>> {
         self.generate_with(&self.sampler()?, n, seed)
     }
 
-    /// [`generate`](GanCore::generate) with the given generator.
-    fn generate_with(&self, generator: &GeneratorNet, n: usize, seed: u64) -> Result<Vec<f32>> {
+    /// [`generate`](Gan::generate) with the given generator.
+    fn generate_with(&self, generator: &G, n: usize, seed: u64) -> Result<Vec<f32>> {
         if !(1..=MAX_IMAGES_PER_CALL).contains(&n) {
             return Err(Error::InvalidArgument(format!(
                 "generate makes 1 to {MAX_IMAGES_PER_CALL} images per call, asked for {n}"
             )));
         }
-        let noise = self.sample_noise(n, &mut step_rng(seed, 0, Stream::Display));
-        Ok(generator.try_forward(noise)?.as_vec())
+        let noise = sampling_noise(&self.state.config, G::NOISE, n, &mut step_rng(seed, 0, Stream::Display));
+        Ok(generator.images(&self.dev, &noise)?.as_vec())
     }
 
-    /// The generator's images for given noise vectors (100 values each).
     fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
-        if noise.is_empty() || noise.len() % NOISE_DIM != 0 || noise.len() / NOISE_DIM > MAX_IMAGES_PER_CALL {
+        let width = G::NOISE;
+        if noise.is_empty() || noise.len() % width != 0 || noise.len() / width > MAX_IMAGES_PER_CALL {
             return Err(Error::InvalidArgument(format!(
-                "noise must be 1 to {MAX_IMAGES_PER_CALL} whole vectors of {NOISE_DIM} values, got {} values",
+                "noise must be 1 to {MAX_IMAGES_PER_CALL} whole vectors of {width} values (this generator's noise size), got {} values",
                 noise.len()
             )));
         }
-        let z = self
-            .dev
-            .tensor_from_vec(noise.to_vec(), (noise.len() / NOISE_DIM, Const::<NOISE_DIM>));
-        Ok(self.sampler()?.try_forward(z)?.as_vec())
+        Ok(self.sampler()?.images(&self.dev, noise)?.as_vec())
     }
 
-    /// The summaries of the generator, discriminator and combined model this GAN holds.
+    fn noise_size(&self) -> usize {
+        G::NOISE
+    }
+
     fn summary(&self) -> GanSummaries {
-        summaries::of_gan(&self.generator.net, &self.discriminator.net, &self.dev)
+        crate::summaries::of_gan(&self.generator.net, &self.discriminator.net, &self.dev)
     }
 
-    /// The discriminator's probability that each image (784 values in `[-1, 1]`) is real.
-    pub fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
+    fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         let x = image_batch(&self.dev, images)?;
-        Ok(self.discriminator.net.try_forward(x)?.sigmoid().as_vec())
+        Ok(self.discriminator.net.logits(x)?.sigmoid().as_vec())
     }
 }
 
-impl Checkpointed for GanCore {
+/// The mean of `sigmoid(logits)`: the discriminator's mean probability of "real".
+fn mean_probability(logits: &Logits<Taped>) -> f32 {
+    let values = logits.as_vec();
+    values.iter().map(|&l| 1.0 / (1.0 + (-l).exp())).sum::<f32>() / values.len().max(1) as f32
+}
+
+impl<G: GeneratorNetwork, D: DiscriminatorNetwork> CheckpointKind for GanCore<G, D> {
+    const KIND: &'static str = "genlab-gan";
+    const WHAT: &'static str = "a GAN";
+    type Config = GanConfig;
+    type Counters = GanCounters;
+    fn fresh(config: GanConfig, run: Option<RunDir>) -> Result<Self> {
+        let config = GanConfig {
+            run_dir: run.as_ref().map(|r| r.path.clone()),
+            ..config
+        };
+        let mut core = Self::with_data(config, Mnist::load()?)?;
+        core.state.run = run;
+        Ok(core)
+    }
+    fn parts(&self) -> (&GanConfig, &GanCounters) {
+        (&self.state.config, &self.state.counters)
+    }
+    fn run(&self) -> Option<&RunDir> {
+        self.state.run.as_ref()
+    }
+}
+
+impl<G: GeneratorNetwork, D: DiscriminatorNetwork> Checkpointed for GanCore<G, D> {
     fn put_tensors(&self, store: &mut TensorStore) {
         store.put_module("generator", &self.generator.net);
         store.put_module("discriminator", &self.discriminator.net);
@@ -640,7 +716,7 @@ impl Checkpointed for GanCore {
         store.put_optimizer("opt_d", &self.discriminator.opt);
     }
     fn restore(&mut self, store: &TensorStore, counters: GanCounters) -> std::result::Result<(), String> {
-        counters.check(&self.config)?;
+        counters.check(&self.state.config)?;
         store.take_module("generator", &mut self.generator.net)?;
         store.take_module("discriminator", &mut self.discriminator.net)?;
         if let Some(ema) = &mut self.ema {
@@ -654,18 +730,17 @@ impl Checkpointed for GanCore {
             2 * counters.iteration,
             &self.discriminator.net,
         )?;
-        self.counters = counters;
+        self.state.counters = counters;
         Ok(())
     }
 }
 
 engine! {
-    trait GanEngine for GanCore => Gan, config GanConfig;
-    checkpoint "genlab-gan", "a GAN", counters GanCounters;
+    trait GanEngine for GanCore<G: GeneratorNetwork, D: DiscriminatorNetwork> => Gan, state GanState, config GanConfig;
     &mut self {
         /// Runs `iterations` more training iterations, printing progress and taking a snapshot
         /// (and a checkpoint, with a run directory) every `snapshot_every` iterations. Stops early,
-        /// with a checkpoint, when the [`StopFlag`] is raised.
+        /// with a checkpoint, when the [`StopFlag`](crate::StopFlag) is raised.
         fn train(iterations: u64) -> Result<Outcome>;
         /// Trains until `iterations` iterations are done in all, where `train` adds that many:
         /// re-running a cell with `train_until(4001)` after a resume finishes the lecture's
@@ -673,14 +748,45 @@ engine! {
         ///
         /// Keras equivalent: the lecture's `for i in range(4001)` as a total.
         fn train_until(iterations: u64) -> Result<Outcome>;
-        /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss).
+        /// One iteration of the lecture's loop; returns (d_loss_real, d_loss_fake, g_loss). The
+        /// same iteration written out call by call, as the lecture's loop body:
+        /// ```no_run
+        /// # let mut gan = genlab::Gan::new(Default::default())?;
+        /// let (real, noise) = gan.batch();                                  // X_train[idx], np.random.normal(0, 1, (32, 100))
+        /// let fake = gan.generator_predict(&noise)?;                        // generator.predict(noise)
+        /// let (d_loss_real, d_x) = gan.discriminator_train_on_batch(&real, 1.0)?;
+        /// let (d_loss_fake, _) = gan.discriminator_train_on_batch(&fake, 0.0)?;
+        /// let (g_loss, d_g_z) = gan.train_on_batch(&noise, 1.0)?;           // discriminator frozen
+        /// # Ok::<(), genlab::Error>(())
+        /// ```
         fn step() -> Result<(f32, f32, f32)>;
+        /// The generator's images (784 values each, in `[-1, 1]`) for `noise` as the training
+        /// loop makes them for the discriminator: the trained generator in inference mode
+        /// (or in training mode, with [`GanConfig::fakes_in_training_mode`]).
+        ///
+        /// Keras equivalent: `generator.predict(noise)` inside the lecture's loop.
+        fn generator_predict(noise: &[f32]) -> Result<Vec<f32>>;
+        /// One update of the discriminator on `images` (784 values each, in `[-1, 1]`), all
+        /// labelled `target` (1: real, 0: generated), with the dropout masks [`Gan::step`]
+        /// uses; returns the loss and the discriminator's mean probability of "real" for the
+        /// images (D(x) for real ones, D(G(z)) for generated ones).
+        ///
+        /// Keras equivalent: `discriminator.train_on_batch(images, np.ones((32, 1)))`.
+        fn discriminator_train_on_batch(images: &[f32], target: f32) -> Result<(f32, f32)>;
+        /// One update of the generator through the frozen discriminator (its weights neither
+        /// updated nor differentiated), every image labelled `target` (the lecture's 1); then the
+        /// iteration ends as in [`Gan::step`] (counters, history, snapshot and checkpoint).
+        /// Returns the loss and D(G(z)), the frozen discriminator's mean probability of "real"
+        /// for the generated images. The iteration's two discriminator updates
+        /// ([`discriminator_train_on_batch`](Gan::discriminator_train_on_batch)) come first.
+        ///
+        /// Keras equivalent: `gan.train_on_batch(noise, np.ones((32, 1)))` with
+        /// `discriminator.trainable = False`.
+        fn train_on_batch(noise: &[f32], target: f32) -> Result<(f32, f32)>;
     }
     &self {
         /// Writes the checkpoint into the run directory (nothing without one).
         fn save_checkpoint() -> Result<()>;
-        /// The generator that samples (see [`Gan::sampling_generator`]).
-        fn sampler() -> Result<GeneratorNet>;
         /// The generator's images (in `[-1, 1]`) for the run's fixed snapshot noise.
         fn snapshot_images() -> Result<Vec<f32>>;
         /// `n` new images (in `[-1, 1]`, 784 values each) from noise drawn with `seed`.
@@ -691,8 +797,19 @@ engine! {
         ///
         /// Keras equivalent: `discriminator.predict(images)`.
         fn discriminate(images: &[f32]) -> Result<Vec<f32>>;
-        /// The generator's images (in `[-1, 1]`) for given noise vectors (100 values each).
+        /// The generator's images (in `[-1, 1]`) for given noise vectors
+        /// ([`noise_size`](Gan::noise_size) values each).
+        ///
+        /// Keras equivalent: `generator.predict(noise)`.
         fn generate_from(noise: &[f32]) -> Result<Vec<f32>>;
+        /// The length of the generator's noise vectors (the lecture's 100).
+        fn noise_size() -> usize;
+        /// The real images (784 values each, in `[-1, 1]`) and the noise vectors of the current
+        /// iteration, as [`Gan::step`] draws them from the run seed.
+        ///
+        /// Keras equivalent: `X_train[np.random.randint(0, 60000, 32)]` and
+        /// `np.random.normal(0, 1, (32, 100))`.
+        fn batch() -> (Vec<f32>, Vec<f32>);
         /// Keras' tables of the three models this GAN holds: the generator, the discriminator and
         /// the combined model (generator, then the frozen discriminator: its parameters count as
         /// non-trainable there); printed, one after another, each also by itself
@@ -703,12 +820,130 @@ engine! {
     }
 }
 
-/// The lecture's DCGAN with its training state: generator, discriminator, one Adam each,
-/// iteration counter and history.
+/// The lecture's loop body written out, one Keras call each (see [`Gan::train_on_batch`]).
+impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
+    fn batch(&self) -> (Vec<f32>, Vec<f32>) {
+        let (real, noise) = self.batch_at(self.state.counters.iteration);
+        (real.as_vec(), noise)
+    }
+
+    fn generator_predict(&mut self, noise: &[f32]) -> Result<Vec<f32>> {
+        self.check_noise(noise)?;
+        Ok(on_worker_thread(|| self.fakes(noise))?.as_vec())
+    }
+
+    fn discriminator_train_on_batch(&mut self, images: &[f32], target: f32) -> Result<(f32, f32)> {
+        let i = self.state.counters.iteration;
+        let pass = if target >= 0.5 { 0 } else { 1 };
+        let x = image_batch(&self.dev, images)?;
+        let (loss, d) = on_worker_thread(|| {
+            self.discriminator.net.reseed(self.dropout_seed(i, pass));
+            self.discriminator_step_probability(x, target)
+        })?;
+        self.pending[pass as usize] = Some(loss);
+        Ok((loss, d))
+    }
+
+    fn train_on_batch(&mut self, noise: &[f32], target: f32) -> Result<(f32, f32)> {
+        self.check_noise(noise)?;
+        let i = self.state.counters.iteration;
+        let [Some(d_loss_real), Some(d_loss_fake)] = self.pending else {
+            return Err(Error::InvalidArgument(format!(
+                "iteration {i} has {} yet: train the discriminator on a real batch \
+                 (gan.discriminator_train_on_batch(&real, 1.0)) and on a generated one (.., 0.0) before gan.train_on_batch; \
+                 the history keeps both losses of every iteration",
+                if self.pending[0].is_none() {
+                    "no discriminator loss on real images"
+                } else {
+                    "no discriminator loss on generated images"
+                }
+            )));
+        };
+        let (g_loss, d) = on_worker_thread(|| {
+            self.discriminator.net.reseed(self.dropout_seed(i, 2));
+            self.generator_step_probability(noise, target)
+        })?;
+        self.pending = [None, None];
+        self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
+        Ok((g_loss, d))
+    }
+
+    /// An error unless `noise` is whole noise vectors of this generator, at most a batch.
+    fn check_noise(&self, noise: &[f32]) -> Result<()> {
+        let width = G::NOISE;
+        if noise.is_empty() || noise.len() % width != 0 || noise.len() / width > MAX_BATCH {
+            return Err(Error::InvalidArgument(format!(
+                "noise must be 1 to {MAX_BATCH} whole vectors of {width} values (this generator's noise size), got {} values",
+                noise.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The networks of a GAN a student writes: `Gan::with_networks::<Generator, Discriminator>()`
+/// names them (their builder types, as written in a cell), and its methods start or continue a
+/// run with them exactly as [`Gan::new`], [`Gan::start_over`], [`Gan::resume`] and
+/// [`Gan::load_checkpoint`] do with the lecture's.
+pub struct GanNetworks<G, D>(PhantomData<(G, D)>);
+
+impl<GB, DB> GanNetworks<GB, DB>
+where
+    GB: BuildOnDevice<Cpu, f32>,
+    DB: BuildOnDevice<Cpu, f32>,
+    GB::Built: GeneratorNetwork,
+    DB::Built: DiscriminatorNetwork,
+{
+    /// A fresh GAN on MNIST from the data directory; weights drawn from `config.seed`.
+    ///
+    /// With a `run_dir`, the directory is locked against other processes, and one that
+    /// already holds a run's checkpoint is refused ([`Error::RunExists`]): continue it with
+    /// `resume`, or replace it with `start_over`.
+    pub fn start(self, config: GanConfig) -> Result<Gan> {
+        self.start_with_data(config, Mnist::load()?)
+    }
+
+    /// A fresh GAN on the given data (a `run_dir` is taken as by `start`).
+    pub fn start_with_data(self, config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
+        let mut core = GanCore::<GB::Built, DB::Built>::with_data(config, mnist)?;
+        core.state.claim_run_dir(Claim::Fresh)?;
+        Ok(Gan { engine: Box::new(core) })
+    }
+
+    /// A fresh GAN like `start`, replacing the run in `config.run_dir` if there is one: its
+    /// checkpoint is removed once the new model is built (the notebooks' restart cells).
+    pub fn start_over(self, config: GanConfig) -> Result<Gan> {
+        let mut core = GanCore::<GB::Built, DB::Built>::with_data(config, Mnist::load()?)?;
+        core.state.claim_run_dir(Claim::StartOver)?;
+        Ok(Gan { engine: Box::new(core) })
+    }
+
+    /// Continues the run whose checkpoint is in `run_dir` (written by a run of these networks):
+    /// weights, BatchNorm statistics, optimiser moments, counters and history. The directory is
+    /// locked against other processes. A checkpoint of other networks is refused, naming the
+    /// first tensor that does not fit.
+    pub fn resume(self, run_dir: impl AsRef<Path>) -> Result<Gan> {
+        Ok(Gan {
+            engine: Box::new(GanCore::<GB::Built, DB::Built>::resume(run_dir.as_ref())?),
+        })
+    }
+
+    /// The GAN in a checkpoint file, to look at (generate, score, draw): it takes no run
+    /// directory and writes no checkpoints, so a run still training there is not disturbed.
+    pub fn load_checkpoint(self, path: impl AsRef<Path>) -> Result<Gan> {
+        Ok(Gan {
+            engine: Box::new(GanCore::<GB::Built, DB::Built>::from_checkpoint(path.as_ref(), None)?),
+        })
+    }
+}
+
+/// A GAN with its training state: generator, discriminator, one Adam each, iteration counter
+/// and history; the lecture's networks ([`Gan::new`]) or a student's
+/// ([`Gan::with_networks`]).
 ///
 /// `train(n)` runs `n` more iterations from wherever the model is, so re-running a notebook cell
-/// continues the curve; [`Gan::new`] starts over. Each iteration is the lecture's loop body:
-/// a random real batch, `discriminator.train_on_batch(real, 1)`,
+/// continues the curve; [`Gan::start_over`] starts over. Each iteration is the lecture's loop
+/// body: a random real batch, `discriminator.train_on_batch(real, 1)`,
 /// `discriminator.train_on_batch(generator.predict(noise), 0)`, then
 /// `gan.train_on_batch(noise, 1)` with the discriminator frozen.
 ///
@@ -720,6 +955,47 @@ pub struct Gan {
     engine: Box<dyn GanEngine>,
 }
 
+/// Starting and continuing runs of the lecture's networks ([`models::Generator`],
+/// [`models::Discriminator`]).
+impl Gan {
+    /// The networks `G` and `D` (builder types, e.g. a student's type aliases) to start or
+    /// continue a run with: `Gan::with_networks::<Generator, Discriminator>().start(config)`.
+    pub fn with_networks<G, D>() -> GanNetworks<G, D> {
+        GanNetworks(PhantomData)
+    }
+
+    /// A fresh GAN of the lecture's networks on MNIST from the data directory (see
+    /// [`GanNetworks::start`]).
+    pub fn new(config: GanConfig) -> Result<Gan> {
+        Self::lecture().start(config)
+    }
+
+    /// A fresh GAN of the lecture's networks on the given data.
+    pub fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
+        Self::lecture().start_with_data(config, mnist)
+    }
+
+    /// A fresh GAN of the lecture's networks replacing the run in `config.run_dir` (see
+    /// [`GanNetworks::start_over`]).
+    pub fn start_over(config: GanConfig) -> Result<Gan> {
+        Self::lecture().start_over(config)
+    }
+
+    /// Continues a run of the lecture's networks (see [`GanNetworks::resume`]).
+    pub fn resume(run_dir: impl AsRef<Path>) -> Result<Gan> {
+        Self::lecture().resume(run_dir)
+    }
+
+    /// The lecture's GAN in a checkpoint file (see [`GanNetworks::load_checkpoint`]).
+    pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Gan> {
+        Self::lecture().load_checkpoint(path)
+    }
+
+    fn lecture() -> GanNetworks<models::Generator, models::Discriminator> {
+        Self::with_networks()
+    }
+}
+
 impl Gan {
     /// A latent walk: for each of `walks` pairs of noise vectors (drawn with `seed`), `steps`
     /// images along the straight line from one to the other, row by row (walk-major).
@@ -727,11 +1003,12 @@ impl Gan {
         if walks == 0 || steps < 2 {
             return Err(Error::InvalidArgument("a latent walk needs at least one walk of two steps".into()));
         }
+        let width = self.noise_size();
         let mut rng = step_rng(seed, 0, Stream::Display);
-        let mut noise = Vec::with_capacity(walks * steps * NOISE_DIM);
+        let mut noise = Vec::with_capacity(walks * steps * width);
         for _ in 0..walks {
-            let a: Vec<f32> = (0..NOISE_DIM).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let b: Vec<f32> = (0..NOISE_DIM).map(|_| StandardNormal.sample(&mut rng)).collect();
+            let a: Vec<f32> = (0..width).map(|_| StandardNormal.sample(&mut rng)).collect();
+            let b: Vec<f32> = (0..width).map(|_| StandardNormal.sample(&mut rng)).collect();
             for t in 0..steps {
                 let alpha = t as f32 / (steps - 1) as f32;
                 noise.extend(a.iter().zip(&b).map(|(x, y)| (1.0 - alpha) * x + alpha * y));
@@ -749,7 +1026,7 @@ impl Gan {
             ..self.config().clone()
         };
         config.check()?;
-        self.engine.core_mut().config = config;
+        self.engine.state_mut().config = config;
         Ok(())
     }
     /// The judge's score of `n` digits (2 to 10,000) generated from the judge's noise
@@ -766,25 +1043,11 @@ impl Gan {
     }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {
-        self.engine.core().counters.iteration
+        self.engine.state().counters.iteration
     }
     /// Losses and snapshots so far.
     pub fn history(&self) -> &GanHistory {
-        &self.engine.core().counters.history
-    }
-    /// The generator network being trained.
-    pub fn generator(&self) -> &GeneratorNet {
-        &self.engine.core().generator.net
-    }
-    /// The generator that samples (snapshots, [`generate`](Gan::generate), scores): the
-    /// average of the trained generator's weights with [`GanConfig::ema_decay`], else the
-    /// trained generator itself.
-    pub fn sampling_generator(&self) -> Result<GeneratorNet> {
-        self.engine.sampler()
-    }
-    /// The discriminator network.
-    pub fn discriminator(&self) -> &DiscriminatorNet {
-        &self.engine.core().discriminator.net
+        &self.engine.state().counters.history
     }
 }
 

@@ -1,33 +1,31 @@
-//! Training: the lecture's GAN loop and autoencoder fit, with history, progress, clean stops
-//! and checkpoints.
-
+//! Training: the lecture's GAN loop and autoencoder fit, for the lecture's networks or a
+//! student's, with history, progress, clean stops and checkpoints.
 //!
-//! Rooms: `gan.rs` and `autoencoder.rs` (the two trainers), `engine.rs` (the evcxr-safe trait
-//! object, each operation written once), `checkpoint.rs` (one checkpoint trait for both),
-//! `step.rs` (one optimiser step), `export.rs` (a run's figures in one call), `run_dir.rs` (one writer per run directory), `progress.rs` (progress lines, bars and the stop flag), `background.rs` (training in a thread while
-//! other cells run), `ema.rs` (the generator's weight average), `samples.rs` (generated digits as IDX or PNGs).
+//! Rooms: `gan.rs` and `autoencoder.rs` (the two trainers, generic over their networks),
+//! `networks.rs` (what a trainer needs of a network: the traits a student's model types meet),
+//! `engine.rs` (the evcxr-safe trait object: forwarding generated from one list of operations),
+//! `export.rs` (a run's figures in one call), `background.rs` (training in a thread while other
+//! cells run), `samples.rs` (generated digits as IDX or PNGs). What any training loop needs
+//! (one optimiser step, progress, checkpoints, run directories, the weight average) is the kit
+//! below, `crate::kit`, which the judge uses too.
 
 mod autoencoder;
 mod background;
-pub mod checkpoint;
-mod ema;
 mod engine;
 mod export;
 mod gan;
-mod progress;
-pub(crate) mod run_dir;
+pub mod networks;
 mod samples;
-mod step;
 
-pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderHistory};
+pub use crate::kit::checkpoint::TensorStore;
+pub use crate::kit::progress::{Progress, StopFlag};
+pub use crate::kit::run_dir::{CHECKPOINT_FILE, RUN_LOCK_FILE};
+pub use autoencoder::{Autoencoder, AutoencoderConfig, AutoencoderHistory, AutoencoderNetworks};
 pub use background::{Steps, Training, TrainingStatus};
-pub use checkpoint::{TensorStore, CHECKPOINT_FILE};
 pub use export::{ExportOptions, AUTOENCODER_FIGURES, GAN_FIGURES};
-pub use gan::{Gan, GanConfig, GanHistory, GanRecipe, Snapshot};
-pub use progress::{Progress, StopFlag};
-pub use run_dir::RUN_LOCK_FILE;
+pub use gan::{Gan, GanConfig, GanHistory, GanNetworks, GanRecipe, Snapshot};
+pub use networks::{AutoencoderNetwork, DiscriminatorNetwork, GeneratorNetwork};
 pub use samples::SampleOutput;
-pub(crate) use step::Trained;
 
 /// What both trainers ([`Gan`], [`Autoencoder`]) offer a program that runs them: start, resume,
 /// stop and how progress is drawn. (Each also has these as inherent methods.)

@@ -5,7 +5,6 @@ use super::MAX_IMAGES_PER_CALL;
 use crate::data::{idx_images, Scaling, PIXELS};
 use crate::error::{Error, Result};
 use crate::figures::{encode_png, write_file};
-use crate::models::NOISE_DIM;
 use crate::rng::{step_rng, Stream};
 use std::path::{Path, PathBuf};
 
@@ -56,9 +55,9 @@ impl Gan {
                 "a sample export makes 1 to {MAX_IMAGES_PER_CALL} images, asked for {n}"
             )));
         }
-        let noise = sampling_noise(self.config(), n, &mut step_rng(seed, 0, Stream::Display));
+        let noise = sampling_noise(self.config(), self.noise_size(), n, &mut step_rng(seed, 0, Stream::Display));
         let mut bytes = Vec::with_capacity(n * PIXELS);
-        for chunk in noise.chunks(SAMPLES_PER_PASS * NOISE_DIM) {
+        for chunk in noise.chunks(SAMPLES_PER_PASS * self.noise_size()) {
             bytes.extend(self.generate_from(chunk)?.iter().map(|&v| Scaling::Symmetric.to_byte(v)));
         }
         Ok(bytes)

@@ -1,8 +1,40 @@
-//! `genlab bench`: the lecture's GAN iteration and autoencoder step (and epoch), timed.
+//! `genlab bench`: the lecture's GAN iteration and autoencoder step (and epoch), timed, for the
+//! built-in networks, the same typed line by line, or the exercises' variants.
 
 use genlab::data::{Mnist, Scaling};
+use genlab::models::exercises;
 use genlab::{Autoencoder, AutoencoderConfig, Figure, Gan, GanConfig};
+use std::sync::Arc;
 use std::time::Instant;
+
+/// The networks `genlab bench` times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Networks {
+    /// genlab's built-in models (`genlab::models`).
+    Lecture,
+    /// The lecture's models written line by line (`genlab::models::exercises`).
+    Typed,
+    /// The exercises' changed models: `Generator256`, `Discriminator3`, `Encoder32` + `Decoder`.
+    Variants,
+}
+
+impl Networks {
+    fn gan(self, config: GanConfig, mnist: Arc<Mnist>) -> genlab::Result<Gan> {
+        match self {
+            Networks::Lecture => Gan::with_data(config, mnist),
+            Networks::Typed => Gan::with_networks::<exercises::Generator, exercises::Discriminator>().start_with_data(config, mnist),
+            Networks::Variants => Gan::with_networks::<exercises::Generator256, exercises::Discriminator3>().start_with_data(config, mnist),
+        }
+    }
+
+    fn autoencoder(self, config: AutoencoderConfig, mnist: Arc<Mnist>) -> genlab::Result<Autoencoder> {
+        match self {
+            Networks::Lecture => Autoencoder::with_data(config, mnist),
+            Networks::Typed => Autoencoder::with_networks::<exercises::Encoder, exercises::Decoder>().start_with_data(config, mnist),
+            Networks::Variants => Autoencoder::with_networks::<exercises::Encoder32, exercises::Decoder>().start_with_data(config, mnist),
+        }
+    }
+}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -15,7 +47,7 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
-pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool) -> genlab::Result<()> {
+pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool, networks: Networks) -> genlab::Result<()> {
     let mnist = Mnist::load()?;
     println!(
         "threads={} load_before={} cpu={}",
@@ -23,7 +55,7 @@ pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool) -> genlab::Result<()
         loadavg(),
         genlab::cpu_path().unwrap_or(genlab::CpuPath::Portable)
     );
-    let mut gan = Gan::with_data(
+    let mut gan = networks.gan(
         GanConfig {
             log_every: 0,
             snapshot_every: u64::MAX,
@@ -40,7 +72,7 @@ pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool) -> genlab::Result<()
             gan.step().map(|_| t.elapsed().as_secs_f64())
         })
         .collect::<genlab::Result<_>>()?;
-    let mut ae = Autoencoder::with_data(
+    let mut ae = networks.autoencoder(
         AutoencoderConfig {
             log_every: 0,
             ..AutoencoderConfig::default()
@@ -89,6 +121,7 @@ pub fn bench(gan_iters: u64, ae_steps: u64, ae_epoch: bool) -> genlab::Result<()
     };
     println!("load_after={}", loadavg());
     let cpu = genlab::cpu_path().map_err(genlab::Error::InvalidArgument)?;
-    println!("gan_iter_s={g:.4} ae_step_s={a:.4}{epoch} cpu={cpu}");
+    let networks = format!("{networks:?}").to_lowercase();
+    println!("gan_iter_s={g:.4} ae_step_s={a:.4}{epoch} networks={networks} cpu={cpu}");
     Ok(())
 }

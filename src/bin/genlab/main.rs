@@ -210,7 +210,7 @@ enum Command {
     /// Time the lecture's GAN iteration (batch 32) and autoencoder step (batch 128) on MNIST.
     ///
     /// Prints medians after a warm-up; the last line reads `gan_iter_s=<median> ae_step_s=<median>`
-    /// (and `ae_epoch_s=<seconds>` with `--ae-epoch`), then `cpu=<kernel path>`.
+    /// (and `ae_epoch_s=<seconds>` with `--ae-epoch`), then `networks=<networks> cpu=<kernel path>`.
     /// Example: genlab bench --gan-iters 30 --ae-steps 50 --ae-epoch
     Bench {
         /// Timed GAN iterations (after 3 warm-up iterations).
@@ -223,6 +223,12 @@ enum Command {
         /// the 60,000 training images, then the loss on the 10,000 test images.
         #[arg(long)]
         ae_epoch: bool,
+        /// Which networks: `lecture` (genlab's built-in models), `typed` (the same written line
+        /// by line as a notebook cell writes them) or `variants` (256 filters in the generator,
+        /// a third convolution block in the discriminator, 32 filters in the encoder's first
+        /// convolution). See `genlab::models::exercises`.
+        #[arg(long, default_value = "lecture")]
+        networks: bench::Networks,
     },
     /// Print the kernel path in use and the paths this CPU can run (set one with GENLAB_CPU).
     ///
@@ -393,7 +399,8 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             gan_iters,
             ae_steps,
             ae_epoch,
-        } => bench::bench(gan_iters, ae_steps, ae_epoch).map(|()| Outcome::Finished),
+            networks,
+        } => bench::bench(gan_iters, ae_steps, ae_epoch, networks).map(|()| Outcome::Finished),
         Command::FetchMnist { mirror, dir } => {
             let dir = dir.unwrap_or_else(data_dir);
             let mirrors = mirror.map(|m| vec![Mirror::parse(&m)]).unwrap_or_else(Mirror::defaults);

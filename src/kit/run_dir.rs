@@ -1,9 +1,11 @@
 //! A run directory: one writer at a time, and no run replaced unless asked to.
 
-use super::checkpoint::CHECKPOINT_FILE;
 use crate::error::{Error, Result};
 use crate::lock::{remove_leftovers, DirLock};
 use std::path::{Path, PathBuf};
+
+/// File name of the checkpoint inside a run directory.
+pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
 
 /// The lock file a trainer holds in its run directory while it may write there.
 pub const RUN_LOCK_FILE: &str = ".genlab-run.lock";

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 /// A shared "please stop" flag: raise it from a signal handler or another thread, and training
 /// stops after the step it is in, writes a checkpoint and returns
-/// [`Outcome::Stopped`](super::Outcome::Stopped).
+/// [`Outcome::Stopped`](crate::Outcome::Stopped).
 #[derive(Debug, Clone, Default)]
 pub struct StopFlag(Arc<AtomicBool>);
 

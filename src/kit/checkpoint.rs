@@ -1,7 +1,7 @@
 //! Checkpoints: every tensor of a run (weights, BatchNorm statistics, optimiser moments) and its
 //! JSON state in one safetensors file, written atomically.
 
-use super::run_dir::{Claim, RunDir};
+use super::run_dir::{Claim, RunDir, CHECKPOINT_FILE};
 use crate::error::{Error, Result};
 use crate::optim::Adam;
 use crate::walk::{each_tensor, each_tensor_mut};
@@ -13,9 +13,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// File name of the checkpoint inside a run directory.
-pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
 
 /// A trainer whose whole state goes into one checkpoint in its run directory: its tensors by
 /// name and a JSON state (its config and counters) tagged with its kind.
@@ -132,11 +129,14 @@ impl TensorStore {
         });
     }
 
-    /// Loads every tensor of `model` from `prefix.`, checking names and shapes.
+    /// Loads every tensor of `model` from `prefix.`, checking names and shapes, and that the
+    /// store holds no other tensor under `prefix.` (a checkpoint of a larger network).
     pub fn take_module<M: TensorCollection<f32, Cpu>>(&self, prefix: &str, model: &mut M) -> std::result::Result<(), String> {
         let mut problem = None;
+        let mut taken = std::collections::HashSet::new();
         each_tensor_mut(model, |name, _, t| {
             let key = format!("{prefix}.{name}");
+            taken.insert(key.clone());
             match self.tensors.get(&key) {
                 None => problem = problem.take().or(Some(format!("it has no tensor `{key}`"))),
                 Some((s, _)) if *s != t.dims() => {
@@ -149,6 +149,14 @@ impl TensorStore {
             Ok(())
         })
         .expect("writing tensors cannot fail");
+        if problem.is_none() {
+            let dotted = format!("{prefix}.");
+            if let Some(extra) = self.tensors.keys().find(|k| k.starts_with(&dotted) && !taken.contains(*k)) {
+                problem = Some(format!(
+                    "it holds tensor `{extra}`, which the model does not have (a checkpoint of other networks)"
+                ));
+            }
+        }
         problem.map_or(Ok(()), Err)
     }
 
