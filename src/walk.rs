@@ -38,11 +38,13 @@ impl<S: Shape> TensorSlot for Tensor<S, f32, Cpu> {
 }
 
 /// A dfdx visitor that hands each tensor, with its name and whether it is trainable, to a
-/// closure; `$view` is dfdx's viewer (by reference or mutably), `$tensor` what it yields.
+/// closure; `$view` is dfdx's viewer (by reference or mutably), `$slot` what the closure gets.
+/// The closure is a trait object, so a model's walk is compiled once per model type, not once
+/// per closure (a notebook cell that names a student's model compiles every walk it needs).
 macro_rules! closure_visitor {
     ($name:ident, $view:ty, $slot:ty, $($tensor:tt)+) => {
-        struct $name<F>(F);
-        impl<F: FnMut(&str, bool, $slot) -> Result<(), CpuError>> TensorVisitor<f32, Cpu> for $name<F> {
+        struct $name<'f>(&'f mut dyn FnMut(&str, bool, $slot) -> Result<(), CpuError>);
+        impl TensorVisitor<f32, Cpu> for $name<'_> {
             type Viewer = ($view, ViewTensorName);
             type Err = CpuError;
             type E2 = f32;
@@ -64,13 +66,16 @@ closure_visitor!(Mut, ViewTensorMut, &mut dyn TensorSlot, &mut);
 /// Calls `f(name, trainable, tensor)` for every tensor of `model`, in dfdx's order (names as
 /// dfdx gives them: `0.1.weight`).
 pub(crate) fn each_tensor<M: TensorCollection<f32, Cpu>>(model: &M, mut f: impl FnMut(&str, bool, &dyn TensorSlot)) {
-    let mut visitor = Ref(|name: &str, trainable, t: &dyn TensorSlot| {
+    walk(model, &mut |name: &str, trainable, t: &dyn TensorSlot| {
         f(name, trainable, t);
         Ok(())
-    });
+    })
+}
+
+fn walk<M: TensorCollection<f32, Cpu>>(model: &M, f: &mut dyn FnMut(&str, bool, &dyn TensorSlot) -> Result<(), CpuError>) {
     M::iter_tensors(&mut RecursiveWalker {
         m: (model, String::new()),
-        f: &mut visitor,
+        f: &mut Ref(f),
     })
     .expect("reading tensors cannot fail");
 }
@@ -78,7 +83,14 @@ pub(crate) fn each_tensor<M: TensorCollection<f32, Cpu>>(model: &M, mut f: impl 
 /// [`each_tensor`] with write access; stops at the first error `f` returns.
 pub(crate) fn each_tensor_mut<M: TensorCollection<f32, Cpu>>(
     model: &mut M,
-    f: impl FnMut(&str, bool, &mut dyn TensorSlot) -> Result<(), CpuError>,
+    mut f: impl FnMut(&str, bool, &mut dyn TensorSlot) -> Result<(), CpuError>,
+) -> Result<(), CpuError> {
+    walk_mut(model, &mut f)
+}
+
+fn walk_mut<M: TensorCollection<f32, Cpu>>(
+    model: &mut M,
+    f: &mut dyn FnMut(&str, bool, &mut dyn TensorSlot) -> Result<(), CpuError>,
 ) -> Result<(), CpuError> {
     M::iter_tensors(&mut RecursiveWalker {
         m: (model, String::new()),

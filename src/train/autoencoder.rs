@@ -6,7 +6,7 @@ use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{words, Figure, PixelRange};
-use crate::kit::checkpoint::{CheckpointKind, Checkpointed, TensorStore};
+use crate::kit::checkpoint::{Checkpointed, TensorStore};
 use crate::kit::progress::Progress;
 use crate::kit::run_dir::{Claim, RunDir};
 use crate::kit::state::{RunSettings, TrainerState};
@@ -383,7 +383,7 @@ impl<N: AutoencoderNetwork> AutoencoderCore<N> {
     }
 }
 
-impl<N: AutoencoderNetwork> CheckpointKind for AutoencoderCore<N> {
+impl<N: AutoencoderNetwork> Checkpointed for AutoencoderCore<N> {
     const KIND: &'static str = "genlab-autoencoder";
     const WHAT: &'static str = "an autoencoder";
     type Config = AutoencoderConfig;
@@ -403,9 +403,6 @@ impl<N: AutoencoderNetwork> CheckpointKind for AutoencoderCore<N> {
     fn run(&self) -> Option<&RunDir> {
         self.state.run.as_ref()
     }
-}
-
-impl<N: AutoencoderNetwork> Checkpointed for AutoencoderCore<N> {
     fn put_tensors(&self, store: &mut TensorStore) {
         store.put_module("autoencoder", &self.net.net);
         store.put_optimizer("opt", &self.net.opt);

@@ -7,7 +7,7 @@ use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{words, Animation, Figure, PixelRange};
 use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED, MAX_SAMPLES};
-use crate::kit::checkpoint::{CheckpointKind, Checkpointed, TensorStore};
+use crate::kit::checkpoint::{Checkpointed, TensorStore};
 use crate::kit::ema::Ema;
 use crate::kit::progress::Progress;
 use crate::kit::run_dir::{Claim, RunDir};
@@ -484,10 +484,11 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         })
     }
 
-    /// After the three updates of iteration `i`: the weight average, checks that the losses
-    /// are finite, the history, and at a snapshot iteration the snapshot (judged, with a
+    /// After the three updates of iteration `i`: a new iteration to write out, the weight
+    /// average, checks that the losses are finite, the history, and at a snapshot iteration the snapshot (judged, with a
     /// judge) and a checkpoint.
     fn record(&mut self, i: u64, (d_loss_real, d_loss_fake, g_loss): (f32, f32, f32)) -> Result<()> {
+        self.pending = [None, None];
         if let Some(ema) = &mut self.ema {
             ema.update(&self.generator.net, i);
         }
@@ -683,7 +684,7 @@ fn mean_probability(logits: &Logits<Taped>) -> f32 {
     values.iter().map(|&l| 1.0 / (1.0 + (-l).exp())).sum::<f32>() / values.len().max(1) as f32
 }
 
-impl<G: GeneratorNetwork, D: DiscriminatorNetwork> CheckpointKind for GanCore<G, D> {
+impl<G: GeneratorNetwork, D: DiscriminatorNetwork> Checkpointed for GanCore<G, D> {
     const KIND: &'static str = "genlab-gan";
     const WHAT: &'static str = "a GAN";
     type Config = GanConfig;
@@ -703,9 +704,6 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> CheckpointKind for GanCore<G,
     fn run(&self) -> Option<&RunDir> {
         self.state.run.as_ref()
     }
-}
-
-impl<G: GeneratorNetwork, D: DiscriminatorNetwork> Checkpointed for GanCore<G, D> {
     fn put_tensors(&self, store: &mut TensorStore) {
         store.put_module("generator", &self.generator.net);
         store.put_module("discriminator", &self.discriminator.net);
@@ -863,7 +861,6 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
             self.discriminator.net.reseed(self.dropout_seed(i, 2));
             self.generator_step_probability(noise, target)
         })?;
-        self.pending = [None, None];
         self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
         Ok((g_loss, d))
     }

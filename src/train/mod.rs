@@ -79,7 +79,14 @@ pub enum Outcome {
 ///
 /// The layers' parallel passes then fork from a worker, whose partner steals half, instead of
 /// being handed over from a thread outside the pool that sleeps until each pass is done and
-/// is woken again: about 50 such hand-overs per autoencoder step.
+/// is woken again: about 50 such hand-overs per autoencoder step. (The hand-over itself is not
+/// generic, so a notebook cell that builds a trainer for its own networks compiles it once.)
 pub(crate) fn on_worker_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    let (mut work, mut result) = (Some(work), None);
+    run_on_worker(&mut || result = work.take().map(|work| work()));
+    result.expect("the work ran once")
+}
+
+fn run_on_worker(work: &mut (dyn FnMut() + Send)) {
     rayon::scope(|_| work())
 }
