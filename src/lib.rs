@@ -5,12 +5,22 @@
 //! tensors, trained on MNIST, drawn with plotters, and stepped through in evcxr notebooks.
 //!
 //! ```no_run
-//! use genlab::{Gan, GanConfig};
-//! let mut gan = Gan::new(GanConfig::default())?;   // the lecture's models and settings
+//! use genlab::prelude::*;
+//! type Generator = (
+//!     (Dense<100, 6272>, LeakyRelu<20>),  // Dense(128*7*7, input_dim=100, activation=LeakyReLU(0.2))
+//!     BatchNorm1D<6272>,                  // BatchNormalization()
+//!     Reshape<128, 7, 7>,                 // Reshape((7, 7, 128))
+//!     (UpSampling2D<14>, Conv2d<128, 64, 5, 1, Same, 14>, BatchNorm2D<64>, Activation<LeakyRelu<20>>),
+//!     (UpSampling2D<28>, Conv2d<64, 1, 5, 1, Same, 28>, Tanh),
+//! );
+//! type Discriminator = genlab::models::Discriminator; // or written line by line, as the generator
+//! let mut gan = Gan::with_networks::<Generator, Discriminator>().start(GanConfig::default())?;
 //! gan.train(200)?;                                 // continues where it is on every call
 //! println!("{}", gan.summary());                   // Keras' tables of its three models
 //! # Ok::<(), genlab::Error>(())
 //! ```
+//!
+//! `Gan::new(config)` trains the lecture's networks as `genlab::models` defines them.
 //!
 //! Modules, in the direction data flows: [`data`] (MNIST) → [`layers`] (typed layers, each
 //! checking its shapes and calling an op) → [`models`] (the lecture's models as types) →
