@@ -455,12 +455,12 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         let real_target = 1.0 - self.state.config.label_smoothing;
         let (d_loss_real, d_loss_fake, g_loss) = on_worker_thread(|| -> Result<(f32, f32, f32)> {
             self.discriminator.net.reseed(self.dropout_seed(i, 0));
-            let d_loss_real = self.discriminator_step(real, real_target)?;
+            let (d_loss_real, _) = self.discriminator_step(real, real_target)?;
             let fake = self.fakes(&noise)?;
             self.discriminator.net.reseed(self.dropout_seed(i, 1));
-            let d_loss_fake = self.discriminator_step(fake, 0.0)?;
+            let (d_loss_fake, _) = self.discriminator_step(fake, 0.0)?;
             self.discriminator.net.reseed(self.dropout_seed(i, 2));
-            let g_loss = self.generator_step(&noise)?;
+            let (g_loss, _) = self.generator_step(&noise, 1.0)?;
             Ok((d_loss_real, d_loss_fake, g_loss))
         })?;
         self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
@@ -553,14 +553,9 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         (0..n * G::NOISE).map(|_| StandardNormal.sample(rng)).collect()
     }
 
-    /// `discriminator.train_on_batch(images, target)`; returns the loss.
-    fn discriminator_step(&mut self, images: ImageBatch, target: f32) -> Result<f32> {
-        Ok(self.discriminator_step_probability(images, target)?.0)
-    }
-
     /// `discriminator.train_on_batch(images, target)`; returns the loss and the mean
     /// probability of "real" the discriminator gave the images.
-    fn discriminator_step_probability(&mut self, images: ImageBatch, target: f32) -> Result<(f32, f32)> {
+    fn discriminator_step(&mut self, images: ImageBatch, target: f32) -> Result<(f32, f32)> {
         let dev = &self.dev;
         let mut probability = 0.0;
         let loss = self.discriminator.step(|d, grads| {
@@ -572,14 +567,9 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         Ok((loss, probability))
     }
 
-    /// `gan.train_on_batch(noise, 1)` with `discriminator.trainable = False`; returns the loss.
-    fn generator_step(&mut self, noise: &[f32]) -> Result<f32> {
-        Ok(self.generator_step_probability(noise, 1.0)?.0)
-    }
-
     /// `gan.train_on_batch(noise, target)`; returns the loss and D(G(z)), the frozen
     /// discriminator's mean probability of "real" for the generated images.
-    fn generator_step_probability(&mut self, noise: &[f32], target: f32) -> Result<(f32, f32)> {
+    fn generator_step(&mut self, noise: &[f32], target: f32) -> Result<(f32, f32)> {
         let (dev, discriminator) = (&self.dev, &mut self.discriminator.net);
         let mut probability = 0.0;
         let loss = self.generator.step(|g, grads| {
@@ -654,13 +644,7 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
     }
 
     fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
-        let width = G::NOISE;
-        if noise.is_empty() || noise.len() % width != 0 || noise.len() / width > MAX_IMAGES_PER_CALL {
-            return Err(Error::InvalidArgument(format!(
-                "noise must be 1 to {MAX_IMAGES_PER_CALL} whole vectors of {width} values (this generator's noise size), got {} values",
-                noise.len()
-            )));
-        }
+        self.check_noise(noise, MAX_IMAGES_PER_CALL)?;
         Ok(self.sampler()?.images(&self.dev, noise)?.as_vec())
     }
 
@@ -826,7 +810,7 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
     }
 
     fn generator_predict(&mut self, noise: &[f32]) -> Result<Vec<f32>> {
-        self.check_noise(noise)?;
+        self.check_noise(noise, MAX_BATCH)?;
         Ok(on_worker_thread(|| self.fakes(noise))?.as_vec())
     }
 
@@ -836,14 +820,14 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         let x = image_batch(&self.dev, images)?;
         let (loss, d) = on_worker_thread(|| {
             self.discriminator.net.reseed(self.dropout_seed(i, pass));
-            self.discriminator_step_probability(x, target)
+            self.discriminator_step(x, target)
         })?;
         self.pending[pass as usize] = Some(loss);
         Ok((loss, d))
     }
 
     fn train_on_batch(&mut self, noise: &[f32], target: f32) -> Result<(f32, f32)> {
-        self.check_noise(noise)?;
+        self.check_noise(noise, MAX_BATCH)?;
         let i = self.state.counters.iteration;
         let [Some(d_loss_real), Some(d_loss_fake)] = self.pending else {
             return Err(Error::InvalidArgument(format!(
@@ -859,18 +843,18 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         };
         let (g_loss, d) = on_worker_thread(|| {
             self.discriminator.net.reseed(self.dropout_seed(i, 2));
-            self.generator_step_probability(noise, target)
+            self.generator_step(noise, target)
         })?;
         self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
         Ok((g_loss, d))
     }
 
-    /// An error unless `noise` is whole noise vectors of this generator, at most a batch.
-    fn check_noise(&self, noise: &[f32]) -> Result<()> {
+    /// An error unless `noise` is 1 to `most` whole noise vectors of this generator.
+    fn check_noise(&self, noise: &[f32], most: usize) -> Result<()> {
         let width = G::NOISE;
-        if noise.is_empty() || noise.len() % width != 0 || noise.len() / width > MAX_BATCH {
+        if noise.is_empty() || noise.len() % width != 0 || noise.len() / width > most {
             return Err(Error::InvalidArgument(format!(
-                "noise must be 1 to {MAX_BATCH} whole vectors of {width} values (this generator's noise size), got {} values",
+                "noise must be 1 to {most} whole vectors of {width} values (this generator's noise size), got {} values",
                 noise.len()
             )));
         }
