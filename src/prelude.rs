@@ -15,4 +15,6 @@ pub use crate::layers::{
     UpSampleConv2d, UpSampling2D, Valid,
 };
 pub use crate::summaries;
-pub use crate::{Autoencoder, AutoencoderConfig, ExportOptions, Figure, Gan, GanConfig, Language, SLIDE_16_9};
+pub use crate::{
+    set_language, Autoencoder, AutoencoderConfig, ExportOptions, Figure, Gan, GanConfig, GanRecipe, Language, PixelRange, SLIDE_16_9,
+};

@@ -71,6 +71,19 @@ fn a_stopped_background_run_leaves_a_checkpoint_and_continues_the_same_curve() {
 }
 
 #[test]
+fn waiting_for_progress_returns_once_training_moved_on_or_ended() {
+    let gan = Gan::with_data(config(None), common::mnist()).unwrap();
+    let training = gan.train_in_background(6);
+    let before = training.status();
+    let after = training.wait_for_progress(2);
+    assert!(after.done >= before.done + 2 || !after.running, "{before} / {after}");
+    // Past the target it returns when the thread ends, with the final status.
+    let end = training.wait_for_progress(100);
+    assert_eq!((end.done, end.running), (6, false), "{end}");
+    assert_eq!(training.wait().unwrap().iteration(), 6);
+}
+
+#[test]
 fn dropping_a_background_run_stops_it_cleanly() {
     let dir = common::temp_dir("background-drop");
     let gan = Gan::with_data(config(Some(dir.clone())), common::mnist()).unwrap();

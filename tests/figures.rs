@@ -116,12 +116,42 @@ fn judge_scores_render_as_curves_from_one_snapshot_on() {
         svg.contains("confident (p &gt;= 0.9)") || svg.contains("confident (p >= 0.9)"),
         "{svg}"
     );
-    assert!(svg.contains("smallest digit share") && svg.contains("iteration") && svg.contains("800"));
+    assert!(svg.contains("smallest digit share x 10") && svg.contains("iteration") && svg.contains("800"));
+    // FID on its own axis at the right, in the third colour.
+    assert!(
+        svg.contains("FID (right axis") && rgb.chunks(3).any(|p| p == [44, 160, 44]),
+        "{svg}"
+    );
     // A single snapshot (a short run) gets whole-number ticks, not "-0 -0 0 0".
     let svg = Figure::sample_scores(&[0], &[score(0.0, 0.0)]).unwrap().to_svg().unwrap();
     assert!(!svg.contains("<title>-0</title>") && svg.contains("<title>10</title>"), "{svg}");
     assert!(matches!(
         Figure::sample_scores(&[0, 200], &[score(0.0, 0.0)]),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn d_x_and_d_g_z_are_drawn_against_the_half_line_from_their_first_iteration() {
+    let real: Vec<f32> = (0..200).map(|i| 0.9 - i as f32 * 0.002).collect();
+    let fake: Vec<f32> = (0..200).map(|i| 0.1 + i as f32 * 0.002).collect();
+    let svg = Figure::gan_probabilities(&real, &fake, 4000, 20).unwrap().to_svg().unwrap();
+    assert!(
+        svg.contains("D(x): real images") && svg.contains("D(G(z)): generated images"),
+        "{svg}"
+    );
+    assert!(svg.contains("<title>4100</title>"), "the x axis starts at 4000: {svg}");
+    let (_, _, rgb) = decode(&Figure::gan_probabilities(&real, &fake, 0, 20).unwrap().to_png(1.0).unwrap());
+    assert!(rgb.chunks(3).any(|p| p == [31, 119, 180]) && rgb.chunks(3).any(|p| p == [255, 127, 14]));
+}
+
+#[test]
+fn runs_with_their_own_points_share_one_figure() {
+    let svg = Figure::shares_of(&[("a", &[0, 10, 20], &[0.1, 0.2, 0.3]), ("b", &[0, 5], &[0.2])], "t", "images").unwrap();
+    let svg = svg.to_svg().unwrap();
+    assert!(svg.contains("<title>20</title>") && svg.contains("images"), "{svg}");
+    assert!(matches!(
+        Figure::shares_of(&[("a", &[0], &[0.1, 0.2])], "t", "x"),
         Err(Error::InvalidArgument(_))
     ));
 }

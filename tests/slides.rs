@@ -149,7 +149,7 @@ fn a_run_exports_all_its_figures_in_korean_and_english_at_slide_size() {
     let en_losses = std::fs::read_to_string(dir.join("en/losses.svg")).unwrap();
     assert!(ko_losses.contains("<title>GAN 손실</title>") && ko_losses.contains("<title>반복</title>"));
     assert!(
-        ko_losses.contains("<title>판별자 손실 (50회 이동 평균)</title>"),
+        ko_losses.contains("<title>판별자 손실 (구간 50 이동 평균)</title>"),
         "legend not in Korean"
     );
     assert!(en_losses.contains("<title>GAN losses</title>") && en_losses.contains("<title>iteration</title>"));

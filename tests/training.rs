@@ -318,6 +318,16 @@ fn the_autoencoder_progression_shows_distinct_digits_after_each_epoch() {
     for bad in [&[3][..], &[0], &[]] {
         assert!(matches!(ae.progression_figure(bad), Err(Error::InvalidArgument(_))), "{bad:?}");
     }
+    // The code h of the lecture's encoder: 8 channels of 4x4 per image, ReLU outputs.
+    let (shape, code) = ae.encode(&ae.mnist().test.pixels(&picks, genlab::data::Scaling::Unit)).unwrap();
+    assert_eq!((shape, code.len()), (vec![8, 4, 4], 5 * 128));
+    assert!(code.iter().all(|v| *v >= 0.0) && code.iter().any(|v| *v > 0.0));
+    // Its figure: the images, a row per channel, the reconstructions (12 rows), not blank.
+    let figure = ae.code_figure().unwrap();
+    let (w, h) = figure.size();
+    assert!(2 * h > 3 * w, "12 rows of 5: {w}x{h}");
+    let svg = figure.to_svg().unwrap();
+    assert!(svg.contains("8×4×4 = 128") && svg.contains("channel 8"), "{svg}");
 }
 
 /// The training GIF is a GIF with one frame per snapshot, shown inline as `image/gif`.
@@ -340,4 +350,44 @@ fn the_training_gif_has_a_frame_per_snapshot() {
         whole.size()
     );
     assert!(gan.progression_figure_in(2, 6..=8).is_err());
+    // The lecture's split: named iterations, in the given order; four panels two by two.
+    let two = gan.progression_figure_at(&[0, 2]).unwrap();
+    let four = gan.progression_figure_at(&[0, 2, 2, 0]).unwrap();
+    assert!(
+        four.size().0 == two.size().0 && four.size().1 > two.size().1,
+        "{:?} {:?}",
+        two.size(),
+        four.size()
+    );
+    let err = gan.progression_figure_at(&[0, 3]).unwrap_err().to_string();
+    assert!(err.contains("no snapshot at iteration 3") && err.contains("every 2"), "{err}");
+}
+
+/// D(x) and D(G(z)) are recorded per iteration, as the loop call by call returns them, and
+/// drawn against the 0.5 line.
+#[test]
+fn the_history_keeps_d_x_and_d_g_z_of_every_iteration() {
+    let mut gan = Gan::with_data(common::gan_config(3, None), common::mnist()).unwrap();
+    let mut by_hand = Gan::with_data(common::gan_config(3, None), common::mnist()).unwrap();
+    gan.train(3).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (real, noise) = by_hand.batch();
+        let fake = by_hand.generator_predict(&noise).unwrap();
+        let (_, d_x) = by_hand.discriminator_train_on_batch(&real, 1.0).unwrap();
+        by_hand.discriminator_train_on_batch(&fake, 0.0).unwrap();
+        let (_, d_g_z) = by_hand.train_on_batch(&noise, 1.0).unwrap();
+        seen.push((d_x, d_g_z));
+    }
+    let h = gan.history();
+    assert_eq!((h.d_real.len(), h.d_fake.len()), (3, 3));
+    assert_eq!(h.d_real.iter().copied().zip(h.d_fake.iter().copied()).collect::<Vec<_>>(), seen);
+    assert!(h.d_real.iter().chain(&h.d_fake).all(|p| (0.0..=1.0).contains(p)));
+    let svg = gan.probability_figure().unwrap().to_svg().unwrap();
+    assert!(svg.contains("D(x)") && svg.contains("D(G(z))"), "{svg}");
+    let fresh = Gan::with_data(common::gan_config(3, None), common::mnist()).unwrap();
+    assert!(matches!(fresh.probability_figure(), Err(Error::InvalidArgument(_))));
+    // Runs without a judge cannot be compared by their scores, and the error says what to set.
+    let err = Gan::score_comparison(&[("a", &gan)]).unwrap_err().to_string();
+    assert!(err.contains("`a`") && err.contains("judge_samples"), "{err}");
 }

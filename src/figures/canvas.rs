@@ -40,7 +40,18 @@ const SHEET_GAP: u32 = 2;
 const MARGIN: u32 = 14;
 const TITLE: u32 = 40;
 const LABEL: u32 = 28;
-const ROW_LABEL: u32 = 170;
+/// Pixels per image pixel in labelled rows (112-px digits).
+const ROWS_PX: u32 = 4;
+/// Row label text size.
+const ROW_LABEL_SIZE: f64 = 16.0;
+
+/// The width of the row labels' column: the longest label, estimated from its characters
+/// (Hangul and other wide letters one em, Latin about half), and a margin.
+fn row_label_width(rows: &[(String, Images)]) -> u32 {
+    let em = |c: char| if c.is_ascii() { 0.56 } else { 1.0 };
+    let longest = rows.iter().map(|(label, _)| label.chars().map(em).sum::<f64>()).fold(0.0, f64::max);
+    (longest * ROW_LABEL_SIZE).ceil() as u32 + MARGIN
+}
 
 fn scaled(v: u32, s: f64) -> u32 {
     ((v as f64 * s).round() as u32).max(1)
@@ -63,9 +74,9 @@ impl Plot {
                 (cols * pw + (cols + 1) * MARGIN, TITLE + rows * ph + rows * MARGIN)
             }
             Plot::Rows { rows, .. } => {
-                let (w, h) = rows[0].1.grid_size(GRID_PX, GRID_GAP * 2);
+                let (w, h) = rows[0].1.grid_size(ROWS_PX, GRID_GAP * 2);
                 let n = rows.len() as u32;
-                (ROW_LABEL + w + 2 * MARGIN, TITLE + n * h + (n + 1) * MARGIN)
+                (row_label_width(rows) + w + 2 * MARGIN, TITLE + n * h + (n + 1) * MARGIN)
             }
         }
     }
@@ -182,12 +193,12 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
         }
         Plot::Rows { rows, title } => {
             draw_title(&root, title, 20.0, s)?;
-            let (px, gap) = (scaled(GRID_PX, s), scaled(GRID_GAP * 2, s));
+            let (px, gap) = (scaled(ROWS_PX, s), scaled(GRID_GAP * 2, s));
             let (_, gh) = rows[0].1.grid_size(px, gap);
-            let x = (scaled(ROW_LABEL, s) + scaled(MARGIN, s)) as i32;
+            let x = (scaled(row_label_width(rows), s) + scaled(MARGIN, s)) as i32;
             for (row, (label, images)) in rows.iter().enumerate() {
                 let y = (scaled(TITLE, s) + row as u32 * (gh + scaled(MARGIN, s))) as i32;
-                let label_style = text_style(label, 16.0, s).pos(plotters::style::text_anchor::Pos::new(
+                let label_style = text_style(label, ROW_LABEL_SIZE, s).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Right,
                     plotters::style::text_anchor::VPos::Center,
                 ));

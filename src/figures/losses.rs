@@ -16,12 +16,27 @@ pub struct Curves {
     /// What the legend adds to a smoothed series' name ("moving average of 50"), in the
     /// language of the figure's making.
     smoothing: String,
-    /// Where the markers sit; `None`: at 1, 2, 3, ... (epochs).
-    x: Option<Vec<f64>>,
+    /// Where each series' markers sit, one list per series; `None`: at 1, 2, 3, ... (epochs).
+    x: Option<Vec<Vec<f64>>>,
+    /// The iteration of a per-iteration series' first value (0 unless it covers only the last
+    /// iterations).
+    first_iteration: f64,
     pub(crate) x_desc: String,
     pub(crate) y_desc: String,
     /// Fixed value range of the y axis; `None`: fitted to the values.
     y_range: Option<(f64, f64)>,
+    /// A dashed horizontal line at this value (D(x) = D(G(z)) = 0.5, the equilibrium).
+    reference: Option<f64>,
+    /// A series on its own axis at the right, at the same x (FID beside shares).
+    secondary: Option<Secondary>,
+}
+
+/// A series drawn against the right-hand axis, from 0 up.
+#[derive(Debug, Clone, PartialEq)]
+struct Secondary {
+    name: String,
+    values: Vec<f32>,
+    desc: String,
 }
 
 const COLORS: [RGBColor; 4] = [
@@ -44,9 +59,12 @@ impl Curves {
             window,
             smoothing: window.map(words::moving_average).unwrap_or_default(),
             x: None,
+            first_iteration: 0.0,
             x_desc: words::axis(if window.is_some() { "iteration" } else { "epoch" }),
             y_desc: words::axis("loss"),
             y_range: None,
+            reference: None,
+            secondary: None,
         })
     }
 
@@ -58,23 +76,64 @@ impl Curves {
         Self::new(series, None)
     }
 
+    /// Probabilities in `[0, 1]` per iteration, the first at iteration `first_iteration`,
+    /// smoothed over `window`, with the dashed line at 0.5.
+    pub fn probabilities(series: &[(&str, &[f32])], first_iteration: u64, window: usize) -> Result<Curves> {
+        let mut curves = Self::per_iteration(series, window)?;
+        curves.first_iteration = first_iteration as f64;
+        curves.y_desc = words::axis("probability");
+        curves.y_range = Some((0.0, 1.0));
+        curves.reference = Some(0.5);
+        Ok(curves)
+    }
+
     /// Shares in `[0, 1]` at the given iterations (one value per iteration in every series;
     /// a shorter series covers the first ones).
     pub fn shares_at(iterations: &[u64], series: &[(&str, &[f32])]) -> Result<Curves> {
-        if let Some((name, v)) = series.iter().find(|(_, v)| v.len() > iterations.len()) {
-            return Err(Error::InvalidArgument(format!(
-                "{name}: {} values for {} points",
-                v.len(),
-                iterations.len()
-            )));
+        let runs: Vec<(&str, &[u64], &[f32])> = series.iter().map(|(name, v)| (*name, iterations, *v)).collect();
+        Self::shares_of(&runs)
+    }
+
+    /// Shares in `[0, 1]`, each series at its own points (name, x, values; a series shorter
+    /// than its x covers the first points).
+    pub fn shares_of(series: &[(&str, &[u64], &[f32])]) -> Result<Curves> {
+        if let Some((name, x, v)) = series.iter().find(|(_, x, v)| v.len() > x.len()) {
+            return Err(Error::InvalidArgument(format!("{name}: {} values for {} points", v.len(), x.len())));
         }
-        let mut curves = Self::new(series, None)?;
-        curves.x = Some(iterations.iter().map(|&i| i as f64).collect());
+        let named: Vec<(&str, &[f32])> = series.iter().map(|(name, _, v)| (*name, *v)).collect();
+        let mut curves = Self::new(&named, None)?;
+        curves.x = Some(series.iter().map(|(_, x, _)| x.iter().map(|&i| i as f64).collect()).collect());
         curves.x_desc = words::axis("iteration");
         curves.y_desc = words::axis("share of samples");
         curves.y_range = Some((0.0, 1.0));
         Ok(curves)
     }
+
+    /// The same curves with `values` (at the first series' points) against a right-hand axis
+    /// named `desc`.
+    pub fn with_secondary(mut self, name: &str, values: &[f32], desc: &str) -> Result<Curves> {
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(Error::InvalidArgument(format!("the {name} values contain {v}")));
+        }
+        self.secondary = Some(Secondary {
+            name: name.to_string(),
+            values: values.to_vec(),
+            desc: desc.to_string(),
+        });
+        Ok(self)
+    }
+}
+
+/// Tick labels with as many decimals as the axis' span needs, the same on every tick
+/// ("0.10 / 0.12 / 0.14", not "0.1 / 0.12 / 0.14").
+fn value_label(span: f64) -> impl Fn(&f64) -> String {
+    let decimals = match span {
+        s if s >= 5.0 => 0,
+        s if s >= 0.5 => 1,
+        s if s >= 0.05 => 2,
+        _ => 3,
+    };
+    move |v| format!("{v:.decimals$}")
 }
 
 /// Tick positions on an axis of iterations or epochs: whole multiples of 1, 2 or 5 times a
@@ -121,32 +180,42 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
     let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let pad = ((hi - lo) * 0.08).max(0.01);
     let (y0, y1) = curves.y_range.unwrap_or((((lo - pad).max(0.0)) as f64, (hi + pad) as f64));
-    let xs: Vec<f64> = match &curves.x {
-        Some(x) => x.clone(),
-        None => (1..=len).map(|i| i as f64).collect(),
+    let epochs: Vec<f64> = (1..=len).map(|i| i as f64).collect();
+    let xs = |k: usize| -> &[f64] {
+        match &curves.x {
+            Some(x) => &x[k],
+            None => &epochs,
+        }
     };
     let (x0, x1) = match (curves.window, &curves.x) {
-        (Some(_), _) => (0.0, len.max(2) as f64 - 1.0),
+        (Some(_), _) => (curves.first_iteration, curves.first_iteration + len.max(2) as f64 - 1.0),
         (None, Some(x)) => {
             // From 0 (or below), at least 10 wide: a single snapshot at 0 gets whole-number ticks.
-            let a = x.iter().fold(0.0f64, |m, &v| m.min(v));
-            let b = x.iter().fold(a + 10.0, |m, &v| m.max(v));
+            let a = x.iter().flatten().fold(0.0f64, |m, &v| m.min(v));
+            let b = x.iter().flatten().fold(a + 10.0, |m, &v| m.max(v));
             let pad = (b - a) * 0.04;
             (a - pad, b + pad)
         }
         (None, None) => (0.5, len as f64 + 0.5),
+    };
+    let right = match &curves.secondary {
+        Some(second) => second.values.iter().fold(1.0f64, |m, &v| m.max(v as f64)) * 1.1,
+        None => 1.0,
     };
     let mut chart = ChartBuilder::on(root)
         .caption(title, font(title, 20.0 * s))
         .margin(12.0 * s)
         .x_label_area_size(44.0 * s)
         .y_label_area_size(64.0 * s)
+        .right_y_label_area_size(if curves.secondary.is_some() { 64.0 * s } else { 0.0 })
         .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(err)?;
+        .map_err(err)?
+        .set_secondary_coord(x0..x1, 0.0..right);
     chart
         .configure_mesh()
         .x_desc(&curves.x_desc)
         .y_desc(&curves.y_desc)
+        .y_label_formatter(&value_label(y1 - y0))
         // As many ticks as there are whole ones (plotters then picks those), and any other hidden.
         .x_labels(whole_ticks(x0, x1).len().max(1))
         .x_label_formatter(&|x| {
@@ -161,11 +230,32 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(err)?;
+    if let Some(second) = &curves.secondary {
+        chart
+            .configure_secondary_axes()
+            .y_desc(&second.desc)
+            .label_style(("sans-serif", 13.0 * s))
+            .axis_desc_style(font(&second.desc, 15.0 * s))
+            .y_label_formatter(&value_label(right))
+            .draw()
+            .map_err(err)?;
+    }
+    if let Some(at) = curves.reference {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, at), (x1, at)],
+                (6.0 * s) as u32,
+                (4.0 * s) as u32,
+                BLACK.mix(0.45).stroke_width(s.round().max(1.0) as u32),
+            ))
+            .map_err(err)?;
+    }
+    let first = curves.first_iteration;
     for (k, (name, values)) in curves.series.iter().enumerate() {
         let color = COLORS[k % COLORS.len()];
         match curves.window {
             Some(window) => {
-                let raw = values.iter().enumerate().map(|(i, v)| (i as f64, *v as f64));
+                let raw = values.iter().enumerate().map(|(i, v)| (first + i as f64, *v as f64));
                 chart
                     // One pixel wide: plotters joins wider polylines with mitres, which shoot far past
                     // the values where a noisy curve turns sharply (false spikes).
@@ -174,7 +264,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
                 let smooth = moving_average(values, window)
                     .into_iter()
                     .enumerate()
-                    .map(|(i, v)| (i as f64, v as f64));
+                    .map(|(i, v)| (first + i as f64, v as f64));
                 chart
                     .draw_series(LineSeries::new(smooth, color.stroke_width((2.0 * s).round() as u32)))
                     .map_err(err)?
@@ -182,7 +272,7 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
             }
             None => {
-                let points: Vec<(f64, f64)> = xs.iter().zip(values).map(|(x, v)| (*x, *v as f64)).collect();
+                let points: Vec<(f64, f64)> = xs(k).iter().zip(values).map(|(x, v)| (*x, *v as f64)).collect();
                 chart
                     .draw_series(LineSeries::new(points.clone(), color.stroke_width((2.0 * s).round() as u32)))
                     .map_err(err)?;
@@ -194,7 +284,30 @@ pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &C
             }
         }
     }
-    let legend_text: String = curves.series.iter().map(|(name, _)| name.as_str()).collect();
+    if let Some(second) = &curves.secondary {
+        let color = COLORS[curves.series.len() % COLORS.len()];
+        let points: Vec<(f64, f64)> = xs(0).iter().zip(&second.values).map(|(x, v)| (*x, *v as f64)).collect();
+        let width = (2.0 * s).round() as u32;
+        chart
+            .draw_secondary_series(DashedLineSeries::new(
+                points.clone(),
+                (8.0 * s) as u32,
+                (5.0 * s) as u32,
+                color.stroke_width(width),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_secondary_series(points.into_iter().map(|p| TriangleMarker::new(p, (5.0 * s) as i32, color.filled())))
+            .map_err(err)?
+            .label(second.name.clone())
+            .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 5, color.filled()));
+    }
+    let names = curves
+        .series
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .chain(curves.secondary.iter().map(|s| s.name.as_str()));
+    let legend_text: String = names.collect();
     chart
         .configure_series_labels()
         // Shares rise from 0 at the start: the upper left corner stays free.

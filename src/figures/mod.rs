@@ -134,9 +134,20 @@ impl Figure {
         Ok(Figure::new(Plot::Losses { curves, title }))
     }
 
-    /// How the digit classifier judged the generator's samples at each snapshot: the share it
-    /// labels with confidence >= 0.9 and the smallest share of any digit (0 means a digit is
-    /// missing: mode collapse), against the iteration.
+    /// The discriminator's mean probability of "real" per iteration: D(x) for the real batch
+    /// and D(G(z)) for the generated one, raw values faint, a moving average over `window`
+    /// bold, the first value at iteration `first_iteration`, and a dashed line at 0.5, where a
+    /// discriminator that cannot tell them apart would put both.
+    pub fn gan_probabilities(d_real: &[f32], d_fake: &[f32], first_iteration: u64, window: usize) -> Result<Figure> {
+        let (title, real, fake) = words::gan_probabilities();
+        let curves = losses::Curves::probabilities(&[(&real, d_real), (&fake, d_fake)], first_iteration, window)?;
+        Ok(Figure::new(Plot::Losses { curves, title }))
+    }
+
+    /// How the digit classifier judged the generator's samples at each snapshot, against the
+    /// iteration: the share it labels with confidence >= 0.9, the smallest share of any digit
+    /// times 10 (1 when all ten digits come equally often, 0 when one is missing: mode
+    /// collapse), and the Fréchet distance (FID) on its own axis at the right.
     pub fn sample_scores(iterations: &[u64], scores: &[crate::judge::SampleScore]) -> Result<Figure> {
         if iterations.len() != scores.len() {
             return Err(Error::InvalidArgument(format!(
@@ -146,9 +157,11 @@ impl Figure {
             )));
         }
         let confident: Vec<f32> = scores.iter().map(|s| s.confident).collect();
-        let min_class: Vec<f32> = scores.iter().map(|s| s.min_class).collect();
-        let (title, confident_name, min_name) = words::sample_scores();
-        let curves = losses::Curves::shares_at(iterations, &[(&confident_name, &confident), (&min_name, &min_class)])?;
+        let evenness: Vec<f32> = scores.iter().map(|s| (10.0 * s.min_class).min(1.0)).collect();
+        let fid: Vec<f32> = scores.iter().map(|s| s.fid as f32).collect();
+        let [title, confident_name, min_name, fid_name, fid_axis] = words::sample_scores();
+        let curves = losses::Curves::shares_at(iterations, &[(&confident_name, &confident), (&min_name, &evenness)])?
+            .with_secondary(&fid_name, &fid, &fid_axis)?;
         Ok(Figure::new(Plot::Losses { curves, title }))
     }
 
@@ -158,7 +171,16 @@ impl Figure {
     ///
     /// Matplotlib equivalent: `plt.plot(x, share, marker='o', label=name)` per series, `plt.ylim(0, 1)`.
     pub fn shares(x: &[u64], series: &[(&str, &[f32])], title: &str, x_label: &str) -> Result<Figure> {
-        let mut curves = losses::Curves::shares_at(x, series)?;
+        let runs: Vec<(&str, &[u64], &[f32])> = series.iter().map(|(name, v)| (*name, x, *v)).collect();
+        Figure::shares_of(&runs, title, x_label)
+    }
+
+    /// Shares in `[0, 1]` of several runs as curves with markers, each run at its own points:
+    /// (name, x, values) per run; titled `title`, the x axis named `x_label`.
+    ///
+    /// Matplotlib equivalent: `plt.plot(x, share, marker='o', label=name)` per run, `plt.ylim(0, 1)`.
+    pub fn shares_of(series: &[(&str, &[u64], &[f32])], title: &str, x_label: &str) -> Result<Figure> {
+        let mut curves = losses::Curves::shares_of(series)?;
         curves.x_desc = x_label.to_string();
         Ok(Figure::new(Plot::Losses {
             curves,

@@ -114,27 +114,42 @@ pub(crate) fn test_images() -> String {
     pick("test images", "테스트할 이미지")
 }
 
-/// "reconstructions" / "오토인코더가 만든 이미지".
+/// "reconstructions" / "오토인코더가 복원한 이미지".
 pub(crate) fn reconstructions() -> String {
-    pick("reconstructions", "오토인코더가 만든 이미지")
+    pick("reconstructions", "오토인코더가 복원한 이미지")
 }
 
 /// The autoencoder progression sheet's title.
 pub(crate) fn reconstructions_during_training() -> String {
-    pick("Autoencoder reconstructions during training", "학습 중 오토인코더가 만든 이미지")
+    pick("Autoencoder reconstructions during training", "학습 중 오토인코더가 복원한 이미지")
+}
+
+/// The code figure: title (with the code's size), the row labels.
+pub(crate) fn code(shape: &[usize]) -> (String, String, impl Fn(usize) -> String, String) {
+    let size: usize = shape.iter().product();
+    let dims = shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×");
+    (
+        pick(
+            format!("The encoder's code h: {dims} = {size} values for 784 pixels"),
+            format!("인코더의 코드 h: 픽셀 784개를 값 {dims} = {size}개로"),
+        ),
+        test_images(),
+        |c| pick(format!("h, channel {c}"), format!("h의 채널 {c}")),
+        reconstructions(),
+    )
 }
 
 /// The denoising figure: its rows and title.
 pub(crate) fn denoising(epochs: u64) -> (String, [String; 3]) {
     let title = pick(
         format!("Denoising after {epochs} epoch{}", plural(epochs)),
-        format!("{epochs} 에포크 후 노이즈 제거"),
+        format!("{epochs} 에포크 학습 후 노이즈 제거 결과"),
     );
     (
         title,
         [
-            pick("noisy", "노이즈 섞인 이미지"),
-            pick("cleaned", "오토인코더가 만든 이미지"),
+            pick("noisy", "노이즈를 더한 이미지"),
+            pick("cleaned", "노이즈를 제거한 이미지"),
             pick("original", "원본 이미지"),
         ],
     )
@@ -144,7 +159,7 @@ pub(crate) fn denoising(epochs: u64) -> (String, [String; 3]) {
 pub(crate) fn latent_walk() -> String {
     pick(
         "Latent walk: one row per pair of noise vectors",
-        "잠재 공간 걷기: 노이즈 벡터 한 쌍마다 한 줄",
+        "잠재 공간 보간: 각 행은 노이즈 벡터 한 쌍 사이의 보간",
     )
 }
 
@@ -172,24 +187,46 @@ pub(crate) fn gan_losses() -> (String, String, String) {
 
 /// "(moving average of 50)" after a series name.
 pub(crate) fn moving_average(window: usize) -> String {
-    pick(format!("moving average of {window}"), format!("{window}회 이동 평균"))
+    pick(format!("moving average of {window}"), format!("구간 {window} 이동 평균"))
 }
 
 /// Autoencoder loss figure: title, the two series.
 pub(crate) fn autoencoder_losses() -> (String, String, String) {
     (
         pick("Autoencoder loss (binary cross-entropy)", "오토인코더 손실 (이진 교차 엔트로피)"),
-        pick("train", "학습 데이터"),
-        pick("test", "테스트 데이터"),
+        pick("loss (training data)", "loss (학습 데이터)"),
+        pick("val_loss (test data)", "val_loss (테스트 데이터)"),
     )
 }
 
-/// Score figure: title, the two series.
-pub(crate) fn sample_scores() -> (String, String, String) {
+/// Score figure: title, the three series and the FID axis.
+pub(crate) fn sample_scores() -> [String; 5] {
+    [
+        pick("Generated digits as the classifier sees them", "채점 분류기로 평가한 생성된 숫자"),
+        pick("confident (p >= 0.9)", "확신 비율 (p ≥ 0.9)"),
+        pick(
+            "smallest digit share x 10 (1: all ten even)",
+            "가장 적게 생성된 숫자의 비율 × 10 (1이면 0–9가 고르게 생성됨)",
+        ),
+        pick("FID (right axis, lower is better)", "FID (오른쪽 축, 낮을수록 좋음)"),
+        pick("FID", "FID"),
+    ]
+}
+
+/// The score comparison of runs: title, x axis.
+pub(crate) fn score_comparison() -> (String, String) {
     (
-        pick("Generated digits as the classifier sees them", "분류기가 본 생성된 숫자"),
-        pick("confident (p >= 0.9)", "확실히 알아본 비율 (p ≥ 0.9)"),
-        pick("smallest digit share", "가장 드문 숫자의 비율"),
+        pick("Confident share (p >= 0.9) of each run", "실행별 확신 비율 (p ≥ 0.9)"),
+        pick("generated images seen (thousands)", "생성한 이미지 (천 장)"),
+    )
+}
+
+/// D(x) and D(G(z)) figure: title, the two series.
+pub(crate) fn gan_probabilities() -> (String, String, String) {
+    (
+        pick("The discriminator's probability of \"real\"", "판별자가 \"진짜\"로 판정한 확률"),
+        pick("D(x): real images", "D(x): 진짜 이미지"),
+        pick("D(G(z)): generated images", "D(G(z)): 생성된 이미지"),
     )
 }
 
@@ -200,6 +237,7 @@ pub(crate) fn axis(name: &str) -> String {
         "epoch" => pick("epoch", "에포크"),
         "loss" => pick("loss", "손실"),
         "share of samples" => pick("share of samples", "샘플 비율"),
+        "probability" => pick("probability", "확률"),
         other => other.to_string(),
     }
 }

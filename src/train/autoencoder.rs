@@ -381,6 +381,16 @@ impl<N: AutoencoderNetwork> AutoencoderCore<N> {
         let x = image_batch(&self.dev, images)?;
         Ok(self.net.net.logits(x)?.sigmoid().as_vec())
     }
+
+    fn encode(&self, images: &[f32]) -> Result<(Vec<usize>, Vec<f32>)> {
+        if images.len() / crate::data::PIXELS > MAX_IMAGES_PER_CALL {
+            return Err(Error::InvalidArgument(format!(
+                "encode takes at most {MAX_IMAGES_PER_CALL} images per call"
+            )));
+        }
+        let x = image_batch(&self.dev, images)?;
+        Ok(self.net.net.code(x)?)
+    }
 }
 
 impl<N: AutoencoderNetwork> Checkpointed for AutoencoderCore<N> {
@@ -445,6 +455,11 @@ engine! {
         ///
         /// Keras equivalent: `autoencoder.predict(images)`.
         fn reconstruct(images: &[f32]) -> Result<Vec<f32>>;
+        /// The encoder's code h of images given in `[0, 1]` (784 values each): the shape of one
+        /// image's code (`[8, 4, 4]` for the lecture's encoder) and the values, image after image.
+        ///
+        /// Keras equivalent: `encoder.predict(images)`, the encoder as its own `Model`.
+        fn encode(images: &[f32]) -> Result<(Vec<usize>, Vec<f32>)>;
         /// Writes the checkpoint into the run directory (nothing without one).
         fn save_checkpoint() -> Result<()>;
         /// The run's snapshot test images (indices into the test set): the first image of each
@@ -455,6 +470,38 @@ engine! {
         /// Keras equivalent: `autoencoder.summary()`.
         fn summary() -> Summary;
     }
+}
+
+/// A code (`shape` per image: channels, height, width; or a flat vector) as 28x28 pictures,
+/// one row per channel with one picture per image, each map enlarged by repeating its values
+/// (a flat code is one channel laid out as a square).
+fn code_maps(shape: &[usize], code: &[f32]) -> Vec<Vec<f32>> {
+    let side = crate::data::PIXELS.isqrt();
+    let per_image: usize = shape.iter().product::<usize>().max(1);
+    let images = code.len() / per_image;
+    let (channels, h, w) = match *shape {
+        [c, h, w] => (c, h, w),
+        _ => {
+            let n = per_image.isqrt().max(1);
+            (1, n, per_image.div_ceil(n))
+        }
+    };
+    (0..channels)
+        .map(|c| {
+            (0..images)
+                .flat_map(|k| {
+                    let map = &code[k * per_image + c * h * w..];
+                    (0..side * side).map(move |p| {
+                        let (y, x) = ((p / side) * h / side, (p % side) * w / side);
+                        map.get(y * w + x)
+                            .copied()
+                            .filter(|_| y * w + x < per_image / channels)
+                            .unwrap_or(0.0)
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The lecture's convolutional autoencoder with its training state.
@@ -691,6 +738,32 @@ impl Autoencoder {
             PixelRange::Unit,
             &title,
         )
+    }
+
+    /// What the encoder makes of the run's snapshot test images (different digits): the
+    /// images on top, their code h below, one row per channel of the code (4x4 each for the
+    /// lecture's encoder, drawn large; black is 0, white the largest value in the figure), and
+    /// the reconstructions at the bottom: the lecture's "인코더를 이용하여 차원 축소 및 특징
+    /// 추출", 784 values down to 128.
+    pub fn code_figure(&self) -> Result<Figure> {
+        let originals = self.mnist().test.pixels(&self.engine.snapshot_indices(), Scaling::Unit);
+        if originals.is_empty() {
+            return Err(Error::InvalidArgument("code_figure needs snapshot_images > 0".into()));
+        }
+        let (shape, code) = self.encode(&originals)?;
+        let reconstructions = self.reconstruct(&originals)?;
+        let maps = code_maps(&shape, &code);
+        let most = code.iter().fold(f32::MIN_POSITIVE, |m, &v| m.max(v.abs()));
+        let (title, test_label, channel_label, made_label) = words::code(&shape);
+        let channel_labels: Vec<String> = (1..=maps.len()).map(channel_label).collect();
+        let scaled: Vec<Vec<f32>> = maps
+            .iter()
+            .map(|m| m.iter().map(|v| (v / most).clamp(0.0, 1.0)).collect())
+            .collect();
+        let mut rows: Vec<(&str, &[f32])> = vec![(&test_label, &originals)];
+        rows.extend(channel_labels.iter().map(String::as_str).zip(scaled.iter().map(Vec::as_slice)));
+        rows.push((&made_label, &reconstructions));
+        Figure::image_rows(&rows, PixelRange::Unit, &title)
     }
 
     /// Training and test loss per epoch.

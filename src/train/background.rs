@@ -207,6 +207,17 @@ impl<M: Steps> Training<M> {
         }
     }
 
+    /// Waits until `units` more units (GAN iterations, autoencoder steps) are done than when
+    /// called, or until the training ends (finished, stopped or failed), and returns where it
+    /// stands then: a cell that shows training moving on while other cells run.
+    pub fn wait_for_progress(&self, units: u64) -> TrainingStatus {
+        let goal = self.shared().done.load(Ordering::SeqCst).saturating_add(units);
+        while self.shared().done.load(Ordering::SeqCst) < goal && self.is_running() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.status()
+    }
+
     /// Whether the thread still trains.
     pub fn is_running(&self) -> bool {
         self.thread.as_ref().is_some_and(|t| !t.is_finished())

@@ -273,6 +273,14 @@ pub struct GanHistory {
     pub d_loss_fake: Vec<f32>,
     /// Generator loss through the frozen discriminator (target 1).
     pub g_loss: Vec<f32>,
+    /// D(x): the discriminator's mean probability of "real" for the real batch, per iteration
+    /// (empty in runs saved before genlab recorded it).
+    #[serde(default)]
+    pub d_real: Vec<f32>,
+    /// D(G(z)): the frozen discriminator's mean probability of "real" for the generated batch
+    /// in the generator's update, per iteration (empty in runs saved before genlab recorded it).
+    #[serde(default)]
+    pub d_fake: Vec<f32>,
     /// Snapshot grids in iteration order.
     pub snapshots: Vec<Snapshot>,
 }
@@ -325,6 +333,18 @@ impl GanCounters {
                 return Err(format!("its history of {name} holds {v}"));
             }
         }
+        // D(x) and D(G(z)) cover the last iterations (runs saved before they were recorded
+        // hold fewer).
+        if h.d_real.len() != h.d_fake.len() || h.d_real.len() as u64 > n {
+            return Err(format!(
+                "it counts {n} iterations but holds {} values of D(x) and {} of D(G(z))",
+                h.d_real.len(),
+                h.d_fake.len()
+            ));
+        }
+        if let Some(p) = h.d_real.iter().chain(&h.d_fake).find(|p| !(0.0..=1.0).contains(*p)) {
+            return Err(format!("its history of D(x) and D(G(z)) holds {p}, not a probability"));
+        }
         let expected = n.div_ceil(config.snapshot_every);
         if h.snapshots.len() as u64 != expected {
             return Err(format!(
@@ -365,9 +385,9 @@ struct GanCore<G, D> {
     discriminator: Trained<D>,
     judge: Option<Judge>,
     /// The discriminator's losses on real and generated images of the iteration being written
-    /// out call by call ([`Gan::discriminator_train_on_batch`]), until [`Gan::train_on_batch`]
-    /// ends it.
-    pending: [Option<f32>; 2],
+    /// out call by call ([`Gan::discriminator_train_on_batch`]), with D(x) on the real ones,
+    /// until [`Gan::train_on_batch`] ends it.
+    pending: [Option<(f32, f32)>; 2],
 }
 
 impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
@@ -453,18 +473,18 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         let i = self.state.counters.iteration;
         let (real, noise) = self.batch_at(i);
         let real_target = 1.0 - self.state.config.label_smoothing;
-        let (d_loss_real, d_loss_fake, g_loss) = on_worker_thread(|| -> Result<(f32, f32, f32)> {
+        let (losses, probabilities) = on_worker_thread(|| -> Result<_> {
             self.discriminator.net.reseed(self.dropout_seed(i, 0));
-            let (d_loss_real, _) = self.discriminator_step(real, real_target)?;
+            let (d_loss_real, d_x) = self.discriminator_step(real, real_target)?;
             let fake = self.fakes(&noise)?;
             self.discriminator.net.reseed(self.dropout_seed(i, 1));
             let (d_loss_fake, _) = self.discriminator_step(fake, 0.0)?;
             self.discriminator.net.reseed(self.dropout_seed(i, 2));
-            let (g_loss, _) = self.generator_step(&noise, 1.0)?;
-            Ok((d_loss_real, d_loss_fake, g_loss))
+            let (g_loss, d_g_z) = self.generator_step(&noise, 1.0)?;
+            Ok(((d_loss_real, d_loss_fake, g_loss), (d_x, d_g_z)))
         })?;
-        self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
-        Ok((d_loss_real, d_loss_fake, g_loss))
+        self.record(i, losses, probabilities)?;
+        Ok(losses)
     }
 
     /// The generated batch the discriminator learns to reject: `generator.predict(noise)`
@@ -485,9 +505,9 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
     }
 
     /// After the three updates of iteration `i`: a new iteration to write out, the weight
-    /// average, checks that the losses are finite, the history, and at a snapshot iteration the snapshot (judged, with a
-    /// judge) and a checkpoint.
-    fn record(&mut self, i: u64, (d_loss_real, d_loss_fake, g_loss): (f32, f32, f32)) -> Result<()> {
+    /// average, checks that the losses are finite, the history (losses, D(x) and D(G(z))), and
+    /// at a snapshot iteration the snapshot (judged, with a judge) and a checkpoint.
+    fn record(&mut self, i: u64, (d_loss_real, d_loss_fake, g_loss): (f32, f32, f32), (d_x, d_g_z): (f32, f32)) -> Result<()> {
         self.pending = [None, None];
         if let Some(ema) = &mut self.ema {
             ema.update(&self.generator.net, i);
@@ -510,6 +530,8 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         counters.history.d_loss_real.push(d_loss_real);
         counters.history.d_loss_fake.push(d_loss_fake);
         counters.history.g_loss.push(g_loss);
+        counters.history.d_real.push(d_x);
+        counters.history.d_fake.push(d_g_z);
         if i % self.state.config.snapshot_every == 0 {
             let images = self.snapshot_images()?;
             if let Some(v) = images.iter().find(|v| !v.is_finite()) {
@@ -822,14 +844,14 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
             self.discriminator.net.reseed(self.dropout_seed(i, pass));
             self.discriminator_step(x, target)
         })?;
-        self.pending[pass as usize] = Some(loss);
+        self.pending[pass as usize] = Some((loss, d));
         Ok((loss, d))
     }
 
     fn train_on_batch(&mut self, noise: &[f32], target: f32) -> Result<(f32, f32)> {
         self.check_noise(noise, MAX_BATCH)?;
         let i = self.state.counters.iteration;
-        let [Some(d_loss_real), Some(d_loss_fake)] = self.pending else {
+        let [Some((d_loss_real, d_x)), Some((d_loss_fake, _))] = self.pending else {
             return Err(Error::InvalidArgument(format!(
                 "iteration {i} has {} yet: train the discriminator on a real batch \
                  (gan.discriminator_train_on_batch(&real, 1.0)) and on a generated one (.., 0.0) before gan.train_on_batch; \
@@ -845,7 +867,7 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
             self.discriminator.net.reseed(self.dropout_seed(i, 2));
             self.generator_step(noise, target)
         })?;
-        self.record(i, (d_loss_real, d_loss_fake, g_loss))?;
+        self.record(i, (d_loss_real, d_loss_fake, g_loss), (d_x, d))?;
         Ok((g_loss, d))
     }
 
@@ -1059,6 +1081,31 @@ impl Gan {
         self.progression_sheet(every, iterations, 3)
     }
 
+    /// The snapshots of the given iterations, in that order: the lecture's two results slides
+    /// are `progression_figure_at(&[0, 400, 800, 1600, 2000, 2400])` and
+    /// `progression_figure_at(&[2800, 3200, 3600, 4000])`. Three panels per row (two for four
+    /// panels, so no panel stays empty). An iteration without a snapshot is an error that
+    /// names the snapshot iterations there are.
+    pub fn progression_figure_at(&self, iterations: &[u64]) -> Result<Figure> {
+        let snapshots = &self.history().snapshots;
+        let panels = iterations
+            .iter()
+            .map(|&i| match snapshots.iter().find(|s| s.iteration == i) {
+                Some(s) => Ok((words::iteration(i), s.images.clone())),
+                None => Err(Error::InvalidArgument(format!(
+                    "no snapshot at iteration {i}: this run has them every {} iterations up to {} \
+                     (train further, or pick from those)",
+                    self.config().snapshot_every,
+                    snapshots.last().map_or(0, |s| s.iteration)
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let columns = if panels.len() == 4 { 2 } else { panels.len().clamp(1, 3) };
+        let (first, last) = (iterations.first().copied().unwrap_or(0), iterations.last().copied().unwrap_or(0));
+        let title = words::generated_digits((panels.len() > 1).then_some((first, last)));
+        Figure::progression(&panels, PixelRange::Symmetric, columns, &title)
+    }
+
     fn progression_sheet(&self, every: u64, iterations: std::ops::RangeInclusive<u64>, columns: usize) -> Result<Figure> {
         let snapshots: Vec<(u64, Vec<f32>)> = self
             .history()
@@ -1092,6 +1139,51 @@ impl Gan {
     /// Discriminator (`0.5 * (real + fake)`) and generator losses per iteration.
     pub fn loss_figure(&self) -> Result<Figure> {
         Figure::gan_losses(&self.history().d_loss(), &self.history().g_loss, 50)
+    }
+
+    /// D(x) and D(G(z)) per iteration: how sure the discriminator is that real images are
+    /// real and that generated ones are, with the 0.5 line where it could not tell them apart.
+    pub fn probability_figure(&self) -> Result<Figure> {
+        let h = self.history();
+        if h.d_real.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no D(x) and D(G(z)) recorded yet: train first (runs saved by an older genlab record them from their next iteration)"
+                    .into(),
+            ));
+        }
+        let first = self.iteration() - h.d_real.len() as u64;
+        Figure::gan_probabilities(&h.d_real, &h.d_fake, first, 50)
+    }
+
+    /// The judge's confident share of several runs, against the images each had generated by
+    /// then (thousands), so that runs with other batch sizes line up: `runs` holds a name and a
+    /// run each, every run judged ([`GanConfig::judge_samples`]).
+    ///
+    /// ```no_run
+    /// # fn main() -> genlab::Result<()> {
+    /// # let (lecture, better) = (genlab::Gan::new(Default::default())?, genlab::Gan::new(Default::default())?);
+    /// let figure = genlab::Gan::score_comparison(&[("lecture", &lecture), ("improved", &better)])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn score_comparison(runs: &[(&str, &Gan)]) -> Result<Figure> {
+        let curves = runs
+            .iter()
+            .map(|(name, gan)| {
+                let scores = gan.history().scores();
+                if scores.is_empty() {
+                    return Err(Error::InvalidArgument(format!(
+                        "run `{name}` has no judged snapshot: set `judge_samples` (e.g. 1000) in its GanConfig and train"
+                    )));
+                }
+                let batch = gan.config().batch_size as u64;
+                let x: Vec<u64> = scores.iter().map(|(i, _)| i * batch / 1000).collect();
+                let y: Vec<f32> = scores.iter().map(|(_, s)| s.confident).collect();
+                Ok((*name, x, y))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let series: Vec<(&str, &[u64], &[f32])> = curves.iter().map(|(n, x, y)| (*n, &x[..], &y[..])).collect();
+        let (title, x_label) = words::score_comparison();
+        Figure::shares_of(&series, &title, &x_label)
     }
 
     /// A latent walk as a grid: one walk per row, from one noise vector to another.

@@ -115,6 +115,11 @@ where
 pub trait AutoencoderNetwork: Network {
     /// The reconstruction logits of `images` in inference mode.
     fn logits(&self, images: ImageBatch) -> Result<ImageBatch, CpuError>;
+    /// The encoder's output for `images` in inference mode (the code h): its shape for one
+    /// image and the values, image after image.
+    ///
+    /// Keras equivalent: `encoder.predict(images)`.
+    fn code(&self, images: ImageBatch) -> Result<(Vec<usize>, Vec<f32>), CpuError>;
     /// The reconstruction logits in training mode, the gradients reaching the weights.
     fn logits_training(&mut self, images: ImageBatch<Taped>) -> Result<ImageBatch<Taped>, CpuError>;
     /// Keras' summary rows of this network (one `Sequential`: the encoder's rows, then the decoder's).
@@ -126,15 +131,15 @@ where
     (E, D): Network + Summarize<ImageBatch>,
     E: Module<ImageBatch, Output = C, Error = CpuError> + ModuleMut<ImageBatch<Taped>, Output = CT, Error = CpuError> + 'static,
     D: Module<C, Output = ImageBatch, Error = CpuError> + ModuleMut<CT, Output = ImageBatch<Taped>, Error = CpuError>,
-    C: 'static,
+    C: CodeValues + 'static,
     CT: 'static,
 {
     fn logits(&self, images: ImageBatch) -> Result<ImageBatch, CpuError> {
-        let code = match (&self.0 as &dyn Any).downcast_ref::<EncoderNet>() {
-            Some(lecture) => same_type(encoder_code(lecture, images)?),
-            None => self.0.try_forward(images)?,
-        };
-        self.1.try_forward(code)
+        self.1.try_forward(self.encode(images)?)
+    }
+    fn code(&self, images: ImageBatch) -> Result<(Vec<usize>, Vec<f32>), CpuError> {
+        let code = self.encode(images)?;
+        Ok((code.per_image(), code.values()?))
     }
     fn logits_training(&mut self, images: ImageBatch<Taped>) -> Result<ImageBatch<Taped>, CpuError> {
         let code = match (&self.0 as &dyn Any).downcast_ref::<EncoderNet>() {
@@ -145,6 +150,51 @@ where
     }
     fn summary(&self, names: &mut KerasNames, dev: &Cpu) -> Summary {
         Summary::of_sequential(names, self, dev.zeros_like(&(1usize, Const, Const, Const)))
+    }
+}
+
+impl<E, D, C> EncoderThenDecoder<C> for (E, D)
+where
+    E: Module<ImageBatch, Output = C, Error = CpuError> + 'static,
+    C: 'static,
+{
+    fn encode(&self, images: ImageBatch) -> Result<C, CpuError> {
+        match (&self.0 as &dyn Any).downcast_ref::<EncoderNet>() {
+            Some(lecture) => Ok(same_type(encoder_code(lecture, images)?)),
+            None => self.0.try_forward(images),
+        }
+    }
+}
+
+/// The encoder half of an `(encoder, decoder)` pair, in inference mode.
+trait EncoderThenDecoder<C> {
+    fn encode(&self, images: ImageBatch) -> Result<C, CpuError>;
+}
+
+/// What an encoder's output (the autoencoder's code h) gives the figures: its shape for one
+/// image and its values. Every tensor, and the lazy output of `UpSampling2D`, has it.
+pub trait CodeValues {
+    /// The shape of one image's code (`[8, 4, 4]` for the lecture's encoder).
+    fn per_image(&self) -> Vec<usize>;
+    /// The values, image after image.
+    fn values(self) -> Result<Vec<f32>, CpuError>;
+}
+
+impl<S: Shape> CodeValues for Tensor<S, f32, Cpu> {
+    fn per_image(&self) -> Vec<usize> {
+        self.shape().concrete().as_ref()[1..].to_vec()
+    }
+    fn values(self) -> Result<Vec<f32>, CpuError> {
+        Ok(self.as_vec())
+    }
+}
+
+impl<B: Dim, const C: usize, const H: usize, const O: usize> CodeValues for crate::layers::Upsampled<B, C, H, O, NoneTape> {
+    fn per_image(&self) -> Vec<usize> {
+        vec![C, O, O]
+    }
+    fn values(self) -> Result<Vec<f32>, CpuError> {
+        Ok(self.into_tensor()?.as_vec())
     }
 }
 
