@@ -175,15 +175,39 @@ def table():
     return lines, data
 
 
+RESULTS = ROOT / "bench" / "results" / "gan_ablation.json"
+
+
+def notebook_table(path=RESULTS):
+    """The Korean table of notebook 04, rendered from the committed results (the one source of
+    its numbers; scripts/tests/test_notebook_numbers.py checks that the notebook holds it)."""
+    data = json.loads(Path(path).read_text())
+    seeds = " / ".join(str(s) for s in data["seeds"])
+    pct = lambda v: "–" if v is None else f"{100 * v:.1f}"
+    lines = [f"| 설정 / setting | 이미지 / images | 확신 비율 % (시드 {seeds}) | 평균 ± 표준편차 | min_class % (시드 {seeds}) | FID 평균 |",
+             "|---|---|---|---|---|---|"]
+    for row in data["rows"]:
+        conf = [c for c in row["confident"] if c is not None]
+        mean_sd = f"{100 * statistics.mean(conf):.1f} ± {100 * statistics.stdev(conf):.1f}"
+        lines.append(f"| {row['label_ko']} | {row['images']:,} | {' / '.join(map(pct, row['confident']))} | {mean_sd} | "
+                     f"{' / '.join(map(pct, row['min_class']))} | {row['fid_mean']:.1f} |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--table", action="store_true", help="only print the table of the runs there")
+    ap.add_argument("--notebook-table", action="store_true",
+                    help=f"print notebook 04's table from {RESULTS.relative_to(ROOT)} (update that file from ablation.json)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     ap.add_argument("--seeds", default="0,1,2", help="seeds to train (default 0,1,2)")
     ap.add_argument("--arms", default=",".join(a[0] for a in ARMS), help="arms to train, in order")
     ap.add_argument("--runs", help="runs to train, in this order, as ARM-sSEED (e.g. improved-s1,lecture-s0); "
                     "overrides --arms and --seeds")
     a = ap.parse_args()
+    if a.notebook_table:
+        print(notebook_table())
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     if not a.table:
         if not GENLAB.exists():

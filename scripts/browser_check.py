@@ -7,7 +7,9 @@ decks (scripts/build_decks.py, into target/decks): each has at least 8 slides, e
 images render, and every figure of the notebook is on a slide; screenshots of the slides with
 images (and the first) go to target/browser/ too.
 
-Usage: python scripts/browser_check.py [NOTEBOOK_DIR]   (default: notebooks/, which carries outputs)
+Usage: python scripts/browser_check.py [--decks] [NOTEBOOK_DIR]   (default: notebooks/, which carries outputs)
+--decks checks the slide decks only (each slide must fit 1280x720 and 1920x1080: nothing beyond the
+screen, nothing cut off at the right, no prompts).
 Installs what it needs: `apt-get install chromium` (as root, where apt-get exists) and the playwright
 package. Where no Chromium or Chrome is found and none can be installed, it says so and skips
 (exit 0), except with CI=true, where the check is mandatory (exit 1).
@@ -160,10 +162,39 @@ def check(page, port, path):
 
 
 MIN_SLIDES = 8
+# Screens a deck is shown on: a projector's 720p and full HD.
+DECK_VIEWPORTS = [(1280, 720), (1920, 1080)]
+
+# What does not fit on the slide on show: content beyond the screen's edges, code or output
+# cut off at the right (a box narrower than what it holds), and input or output prompts.
+SLIDE_FIT = r"""() => {
+    const slide = document.querySelector('.reveal .slides section.present:not(:has(section))');
+    if (!slide) return ['no slide is shown'];
+    const problems = [];
+    let bottom = 0, right = 0, left = Infinity, top = Infinity;
+    for (const el of slide.querySelectorAll('*')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
+        left = Math.min(left, r.left); top = Math.min(top, r.top);
+    }
+    if (bottom > innerHeight + 1 || top < -1) problems.push(`content from y=${Math.round(top)} to ${Math.round(bottom)}, the screen is ${innerHeight} high`);
+    if (right > innerWidth + 1 || left < -1) problems.push(`content from x=${Math.round(left)} to ${Math.round(right)}, the screen is ${innerWidth} wide`);
+    for (const el of slide.querySelectorAll('pre, table')) {
+        if (el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0)
+            problems.push(`cut off at the right (${el.scrollWidth} px in ${el.clientWidth}): ${JSON.stringify(el.innerText.split('\n').find(l => l.length > 0)?.slice(0, 60))}`);
+    }
+    for (const el of slide.querySelectorAll('.jp-InputPrompt, .jp-OutputPrompt')) {
+        if (el.getBoundingClientRect().width > 0 && el.innerText.trim()) problems.push(`a prompt shows: ${el.innerText.trim()}`);
+    }
+    return problems;
+}"""
 
 
-def check_deck(page, deck, notebook):
+def check_deck(page, deck, notebook, screenshots=True):
     problems = []
+    size = page.viewport_size
+    screen = f"{size['width']}x{size['height']}"
     page.goto(deck.as_uri())
     # reveal.js marks itself ready; it runs as a require.js module (no window.Reveal), so the
     # slides are walked by their addresses (#/h/v, the deck's history).
@@ -184,13 +215,14 @@ def check_deck(page, deck, notebook):
         for i, img in enumerate(images):
             if not (img["done"] and img["w"] > 0 and img["h"] > 0):
                 problems.append(f"slide {k} (#/{h}/{v}): image {i} did not render: {img}")
+        problems += [f"slide {k} (#/{h}/{v}) at {screen} does not fit: {p}" for p in page.evaluate(SLIDE_FIT)]
         shown += len(images)
-        if images or k == 0:
+        if screenshots:
             page.screenshot(path=str(OUT / f"{notebook.stem}-slide-{k:02d}.png"))
     want = expected_figures(notebook)
     if shown < want:
         problems.append(f"{shown} images on the slides, the notebook has {want} figures")
-    print(f"== {deck.name}: {total} slides, {shown} images rendered (notebook figures: {want}), "
+    print(f"== {deck.name} at {screen}: {total} slides, {shown} images rendered (notebook figures: {want}), "
           f"{len(problems)} problems", flush=True)
     return problems
 
@@ -200,17 +232,20 @@ def check_decks(browser, nb_dir):
     decks = ROOT / "target" / "decks"
     if build_decks.main([str(nb_dir), str(decks)]) != 0:
         return 1
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
     failures = 0
-    for notebook in sorted(nb_dir.glob("*.ipynb")):
-        deck = decks / f"{notebook.stem}.slides.html"
-        try:
-            problems = check_deck(page, deck, notebook)
-        except Exception as e:
-            problems = [f"{type(e).__name__}: {e}"]
-        for problem in problems:
-            print(f"FAIL {deck.name}: {problem}", file=sys.stderr)
-        failures += bool(problems)
+    for width, height in DECK_VIEWPORTS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        for notebook in sorted(nb_dir.glob("*.ipynb")):
+            deck = decks / f"{notebook.stem}.slides.html"
+            try:
+                # Screenshots of every slide at the projector's size.
+                problems = check_deck(page, deck, notebook, screenshots=(width, height) == DECK_VIEWPORTS[0])
+            except Exception as e:
+                problems = [f"{type(e).__name__}: {e}"]
+            for problem in problems:
+                print(f"FAIL {deck.name}: {problem}", file=sys.stderr)
+            failures += bool(problems)
+        page.close()
     return failures
 
 
@@ -226,10 +261,19 @@ def main(args):
               f"{how}, then run the test command again", flush=True)
         return 0
     from playwright.sync_api import sync_playwright
+    decks_only = "--decks" in args
+    args = [a for a in args if a != "--decks"]
     nb_dir = pathlib.Path(args[0]).resolve() if args else ROOT / "notebooks"
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
+    if decks_only:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+            deck_failures = check_decks(browser, nb_dir)
+            browser.close()
+        print(f"browser check (decks only): {deck_failures} failed (screenshots in {OUT})")
+        return 1 if deck_failures else 0
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="genlab-browser-"))
     port = free_port()
     lab = start_lab(nb_dir, port, scratch)

@@ -5,6 +5,11 @@ sub-slides), with the stored figures embedded.
 
 Usage: python scripts/build_decks.py [NOTEBOOK_DIR] [OUT_DIR]   (default: notebooks/, target/decks)
 
+Every slide is meant to fit reveal.js' 960x700 canvas, which reveal.js scales to the screen (a
+projector's 1280x720 or 1920x1080): no prompts, and a style sheet (DECK_CSS) with projector-sized
+text and code and figures no taller than the space a slide leaves them. browser_check.py measures
+every slide of every deck in Chromium at both sizes and fails on one that does not fit.
+
 The decks load reveal.js 4.0.2 (the version nbconvert's template is written for), require.js and
 jQuery. By default from local copies that this script installs with npm into target/reveal (so the
 decks work offline and in the browser check); with --cdn from the CDNs, as `jupyter nbconvert --to
@@ -44,6 +49,32 @@ def local_reveal():
     return modules
 
 
+# In slide coordinates (reveal.js scales the 960x700 canvas as a whole). Markdown text and code at
+# sizes a projector shows from the back of a room; a figure at most as tall as a slide with a few
+# lines of code above it; tables and code in the cell's width.
+DECK_CSS = """
+.reveal .slides section { padding: 0 !important; }
+.reveal .jp-RenderedMarkdown, .reveal .jp-RenderedHTMLCommon { font-size: 21px !important; line-height: 1.35 !important; }
+.reveal .jp-RenderedMarkdown h1 { font-size: 36px !important; margin: 0 0 12px !important; }
+.reveal .jp-RenderedMarkdown h2 { font-size: 30px !important; margin: 0 0 10px !important; }
+.reveal .jp-RenderedMarkdown h3 { font-size: 25px !important; margin: 0 0 8px !important; }
+.reveal .jp-RenderedMarkdown p, .reveal .jp-RenderedMarkdown ul, .reveal .jp-RenderedMarkdown ol { margin: 0 0 8px !important; }
+.reveal .jp-RenderedMarkdown table { font-size: 16px !important; }
+.reveal .jp-RenderedMarkdown pre, .reveal .jp-RenderedMarkdown code { font-size: 16px !important; }
+.reveal .jp-InputArea pre, .reveal .jp-OutputArea pre { font-size: 15px !important; line-height: 1.3 !important; }
+.reveal .jp-OutputArea-output img { max-height: 430px !important; max-width: 100% !important; width: auto !important; height: auto !important; }
+.reveal .jp-Cell { padding: 2px 0 !important; }
+"""
+
+
+def with_deck_style(html_path):
+    """The deck with DECK_CSS after nbconvert's own styles."""
+    html = html_path.read_text()
+    if "genlab decks" not in html:
+        html = html.replace("</head>", f"<style>/* genlab decks */{DECK_CSS}</style>\n</head>", 1)
+        html_path.write_text(html)
+
+
 def with_gifs_as_html(path, scratch):
     """A copy of the notebook whose GIF outputs also carry an HTML <img> (nbconvert's templates
     drop image/gif), so the decks show the training and latent-walk animations."""
@@ -79,10 +110,11 @@ def main(args):
     scratch = out / ".notebooks"
     scratch.mkdir(exist_ok=True)
     for path in notebooks:
-        subprocess.run([str(VENV / "jupyter"), "nbconvert", "--to", "slides", "--log-level=ERROR",
-                        f"--SlidesExporter.reveal_url_prefix={prefix}", *local, "--SlidesExporter.reveal_scroll=True",
+        subprocess.run([str(VENV / "jupyter"), "nbconvert", "--to", "slides", "--log-level=ERROR", "--no-prompt",
+                        f"--SlidesExporter.reveal_url_prefix={prefix}", *local,
                         "--SlidesExporter.reveal_transition=none", "--output-dir", str(out),
                         str(with_gifs_as_html(path, scratch))], check=True)
+        with_deck_style(out / f"{path.stem}.slides.html")
     shutil.rmtree(scratch)
     print(f"== {len(notebooks)} decks in {out} (reveal.js from {prefix})", flush=True)
     return 0

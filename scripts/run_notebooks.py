@@ -6,9 +6,14 @@ Usage: python scripts/run_notebooks.py [NOTEBOOK ...]
 Short runs, as papermill does them: each notebook has one code cell tagged `parameters` holding
 the lecture's numbers (`let iterations: u64 = 4001;`). When the runner's environment sets the
 variables below (the test command sets GENLAB_GAN_ITERATIONS, GENLAB_GAN_SNAPSHOT_EVERY,
-GENLAB_AE_EPOCHS, GENLAB_AE_TOTAL_EPOCHS, GENLAB_DENOISE_EPOCHS, GENLAB_BETTER_GAN_ITERATIONS,
-GENLAB_BETTER_GAN_SNAPSHOT_EVERY), a cell that sets them again is
-inserted right after it, in the executed copy only. The notebooks read no environment variable themselves.
+GENLAB_GAN_SLIDE_1, GENLAB_GAN_SLIDE_2, GENLAB_AE_EPOCHS, GENLAB_AE_TOTAL_EPOCHS, GENLAB_DENOISE_EPOCHS,
+GENLAB_BETTER_GAN_ITERATIONS, GENLAB_BETTER_GAN_SNAPSHOT_EVERY; a list as "0,10,20"), a cell that
+sets them again is inserted right after it, in the executed copy only. The notebooks read no
+environment variable themselves.
+
+Checks that belong to the test and not to the teaching text are here too: a cell tagged
+raises-exception must fail with the compiler error its metadata names (genlab.expect_error), and
+each notebook must leave the files FILES_AFTER lists (checkpoints, exported figures).
 """
 import os
 import pathlib
@@ -24,17 +29,25 @@ from kernel_client import NOTEBOOKS, ROOT
 
 OUT = ROOT / "target" / "notebooks"
 # Figures each notebook must show inline (image/png and image/gif outputs), at least.
-MIN_FIGURES = {"01_gan.ipynb": 7, "02_autoencoder.ipynb": 3, "03_beyond.ipynb": 3, "04_better_gan.ipynb": 3}
+MIN_FIGURES = {"01_gan.ipynb": 10, "02_autoencoder.ipynb": 5, "03_beyond.ipynb": 3, "04_better_gan.ipynb": 3}
+# Files (under notebooks/) each notebook leaves: its runs' checkpoints and the figures it exports.
+FILES_AFTER = {
+    "01_gan.ipynb": ["runs/gan/checkpoint.safetensors", "figures/gan-ko/losses.png", "figures/gan_diagram.svg"],
+    "02_autoencoder.ipynb": ["runs/autoencoder/checkpoint.safetensors", "figures/autoencoder-ko/losses.png"],
+    "03_beyond.ipynb": ["runs/denoiser/checkpoint.safetensors", "figures/latent_walk-ko.png"],
+    "04_better_gan.ipynb": ["runs/better_gan/checkpoint.safetensors", "runs/better_gan/samples.idx",
+                            "runs/background_ae/checkpoint.safetensors", "figures/better_gan-ko/side_by_side.png"],
+}
 IMAGE_TYPES = ("image/png", "image/gif")
 # Per notebook: parameter variable -> the runner's environment variable with its short value.
 OVERRIDES = {
-    "01_gan.ipynb": {"iterations": "GENLAB_GAN_ITERATIONS", "snapshot_every": "GENLAB_GAN_SNAPSHOT_EVERY"},
+    "01_gan.ipynb": {"iterations": "GENLAB_GAN_ITERATIONS", "snapshot_every": "GENLAB_GAN_SNAPSHOT_EVERY",
+                     "slide_1": "GENLAB_GAN_SLIDE_1", "slide_2": "GENLAB_GAN_SLIDE_2"},
     "02_autoencoder.ipynb": {"epochs": "GENLAB_AE_EPOCHS", "total_epochs": "GENLAB_AE_TOTAL_EPOCHS"},
-    "03_beyond.ipynb": {"epochs": "GENLAB_DENOISE_EPOCHS", "iterations": "GENLAB_GAN_ITERATIONS"},
+    "03_beyond.ipynb": {"epochs": "GENLAB_DENOISE_EPOCHS"},
     "04_better_gan.ipynb": {
         "iterations": "GENLAB_BETTER_GAN_ITERATIONS",
         "snapshot_every": "GENLAB_BETTER_GAN_SNAPSHOT_EVERY",
-        "lecture_iterations": "GENLAB_GAN_ITERATIONS",
     },
 }
 FAILURE = re.compile(r"panicked at|^Error:|^error(\[E\d+\])?:", re.MULTILINE)
@@ -61,8 +74,12 @@ def problems_in(nb):
                   if out.output_type == "error" or (out.output_type == "stream" and FAILURE.search(out.get("text", "")))]
         if EXPECTED_ERROR in cell.get("metadata", {}).get("tags", []):
             # evcxr reports each compiler message as an error output (ename "Error").
-            if not any(out.output_type == "error" for out in outputs):
+            shown = "\n".join(output_text(out) for out in outputs if out.output_type == "error")
+            expected = cell.get("metadata", {}).get("genlab", {}).get("expect_error", "")
+            if not shown:
                 found.append(f"cell {index} is tagged {EXPECTED_ERROR} but shows no compiler error")
+            elif expected not in shown:
+                found.append(f"cell {index} fails, but not with {expected!r} (its text says so): {shown[:600]}")
             continue
         found += [f"cell {index}: {e}" for e in errors]
     return found
@@ -90,10 +107,12 @@ def inject_parameters(nb, name):
     source = nb.cells[tagged[0]].source
     lines = ["// Injected by scripts/run_notebooks.py for the test suite's short run (as papermill does)."]
     for var, value in values.items():
-        match = re.search(rf"^let {var}: (\w+) = ", source, re.MULTILINE)
+        match = re.search(rf"^let {var}: ([^=]+?) = ", source, re.MULTILINE)
         if not match:
             raise SystemExit(f"{name}: the parameters cell does not define `{var}`")
-        lines.append(f"let {var}: {match.group(1)} = {int(value)};")
+        # A number, or a list of numbers for a slice (`&[u64]`).
+        literal = f"&[{', '.join(str(int(v)) for v in value.split(','))}]" if "," in value else str(int(value))
+        lines.append(f"let {var}: {match.group(1)} = {literal};")
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = ["injected-parameters"]
     nb.cells.insert(tagged[0] + 1, cell)
@@ -120,6 +139,8 @@ def run(path):
             first = cell.source.strip().splitlines()[0][:70] if cell.source.strip() else ""
             print(f"   cell {index:2d}: {secs if secs is not None else float('nan'):7.2f} s  {first}")
     problems = problems_in(nb)
+    problems += [f"it left no {f} (under {NOTEBOOKS})" for f in FILES_AFTER.get(path.name, [])
+                 if not (NOTEBOOKS / f).is_file()]
     need = MIN_FIGURES.get(path.name, 1)
     if figures < need:
         problems.append(f"only {figures} inline figures (image/png, image/gif), expected at least {need}")

@@ -51,6 +51,9 @@ echo "== kernel paths and cross checks done after ${SECONDS} s"
 # Short runs: the notebook runner inserts these after each notebook's `parameters` cell.
 export GENLAB_GAN_ITERATIONS="${GENLAB_GAN_ITERATIONS:-41}"
 export GENLAB_GAN_SNAPSHOT_EVERY="${GENLAB_GAN_SNAPSHOT_EVERY:-10}"
+# The iterations of the lecture's two results slides, at this run's snapshots.
+export GENLAB_GAN_SLIDE_1="${GENLAB_GAN_SLIDE_1:-0,10,20}"
+export GENLAB_GAN_SLIDE_2="${GENLAB_GAN_SLIDE_2:-30,40}"
 export GENLAB_AE_EPOCHS="${GENLAB_AE_EPOCHS:-1}"
 export GENLAB_AE_TOTAL_EPOCHS="${GENLAB_AE_TOTAL_EPOCHS:-2}"
 export GENLAB_DENOISE_EPOCHS="${GENLAB_DENOISE_EPOCHS:-1}"

@@ -146,6 +146,19 @@ fn d_x_and_d_g_z_are_drawn_against_the_half_line_from_their_first_iteration() {
 }
 
 #[test]
+fn the_gan_diagram_names_its_parts_in_both_languages() {
+    let svg = Figure::gan_diagram().to_svg().unwrap();
+    assert!(
+        svg.contains("generator G") && svg.contains("discriminator D") && svg.contains("noise z"),
+        "{svg}"
+    );
+    let ko = genlab::Language::Korean.scope(|| Figure::gan_diagram().to_svg().unwrap());
+    assert!(ko.contains("생성자 G") && ko.contains("판별자 D") && ko.contains("동결"), "{ko}");
+    let (_, _, rgb) = decode(&Figure::gan_diagram().to_png(1.0).unwrap());
+    assert!(distinct_colors(&rgb) > 20);
+}
+
+#[test]
 fn runs_with_their_own_points_share_one_figure() {
     let svg = Figure::shares_of(&[("a", &[0, 10, 20], &[0.1, 0.2, 0.3]), ("b", &[0, 5], &[0.2])], "t", "images").unwrap();
     let svg = svg.to_svg().unwrap();

@@ -133,7 +133,9 @@ fn a_run_exports_all_its_figures_in_korean_and_english_at_slide_size() {
         "progression_first_half",
         "progression_second_half",
         "snapshot",
+        "real_and_generated",
         "losses",
+        "probabilities",
         "latent_walk",
     ] {
         let (k, e) = (
@@ -169,7 +171,9 @@ fn a_run_exports_all_its_figures_in_korean_and_english_at_slide_size() {
     ae.fit_until(1).unwrap();
     let written = ae.export_figures(dir.join("ae"), &options(Language::Korean)).unwrap();
     let names = pngs(&dir.join("ae"));
-    assert_eq!(written.len(), 6, "{names:?}");
+    assert_eq!(written.len(), 8, "{names:?}");
+    let code = std::fs::read_to_string(dir.join("ae/code.svg")).unwrap();
+    assert!(code.contains("8×4×4 = 128"), "the code h figure names the code's size");
     let rows = std::fs::read_to_string(dir.join("ae/progression.svg")).unwrap();
     assert!(rows.contains("<title>테스트할 이미지</title>") && rows.contains("<title>1 에포크 후</title>"));
 }

@@ -359,6 +359,8 @@ fn the_training_gif_has_a_frame_per_snapshot() {
         two.size(),
         four.size()
     );
+    let svg = gan.real_and_generated_figure(4, 1).unwrap().to_svg().unwrap();
+    assert!(svg.contains("real (MNIST)") && svg.contains("generated (iteration 4)"), "{svg}");
     let err = gan.progression_figure_at(&[0, 3]).unwrap_err().to_string();
     assert!(err.contains("no snapshot at iteration 3") && err.contains("every 2"), "{err}");
 }

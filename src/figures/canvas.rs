@@ -1,6 +1,7 @@
 //! What each figure draws and how, on any plotters backend, at any scale.
 
 use super::activations::draw_activations;
+use super::diagram::{self, draw_gan_diagram};
 use super::images::Images;
 use super::losses::{draw_losses, Curves};
 use super::text::{ensure_fonts, font};
@@ -11,6 +12,9 @@ use plotters::prelude::*;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plot {
     Activations {
+        title: String,
+    },
+    GanDiagram {
         title: String,
     },
     Grid {
@@ -62,6 +66,7 @@ impl Plot {
     pub fn size(&self) -> (u32, u32) {
         match self {
             Plot::Activations { .. } => (960, 600),
+            Plot::GanDiagram { .. } => diagram::SIZE,
             Plot::Losses { .. } => (900, 440),
             Plot::Grid { images, .. } => {
                 let (w, h) = images.grid_size(GRID_PX, GRID_GAP);
@@ -130,6 +135,7 @@ impl Plot {
     pub fn title_mut(&mut self) -> &mut String {
         match self {
             Plot::Activations { title }
+            | Plot::GanDiagram { title }
             | Plot::Grid { title, .. }
             | Plot::Progression { title, .. }
             | Plot::Rows { title, .. }
@@ -166,6 +172,7 @@ pub fn render<DB: DrawingBackend>(plot: &Plot, backend: DB, s: f64) -> Result<()
     };
     match plot {
         Plot::Activations { title } => draw_activations(&root, title, s)?,
+        Plot::GanDiagram { title } => draw_gan_diagram(&root, title, s)?,
         Plot::Losses { curves, title } => draw_losses(&root, curves, title, s)?,
         Plot::Grid { images, title } => {
             let w = draw_title(&root, title, 20.0, s)?;

@@ -9,6 +9,7 @@
 
 mod activations;
 mod canvas;
+mod diagram;
 mod gif;
 mod images;
 mod losses;
@@ -53,6 +54,15 @@ impl Figure {
     pub fn activations() -> Figure {
         Figure::new(Plot::Activations {
             title: words::activations_title(),
+        })
+    }
+
+    /// The GAN as a diagram (the lecture's GAN slides): noise z into the generator, its fake
+    /// images and real MNIST images into the discriminator, the discriminator's probability of
+    /// "real", and the generator's update through the frozen discriminator.
+    pub fn gan_diagram() -> Figure {
+        Figure::new(Plot::GanDiagram {
+            title: words::gan_diagram_title(),
         })
     }
 

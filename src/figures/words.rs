@@ -213,6 +213,54 @@ pub(crate) fn sample_scores() -> [String; 5] {
     ]
 }
 
+/// The words of the GAN diagram: each box's lines and the notes on its arrows.
+pub(crate) struct GanDiagram {
+    pub noise: Vec<String>,
+    pub generator: Vec<String>,
+    pub fake: Vec<String>,
+    pub real: Vec<String>,
+    pub discriminator: Vec<String>,
+    pub verdict: String,
+    pub update: String,
+}
+
+/// The GAN diagram's title.
+pub(crate) fn gan_diagram_title() -> String {
+    pick(
+        "A GAN: the generator makes fakes, the discriminator judges",
+        "GAN: 생성자는 가짜를 만들고 판별자는 진짜와 가짜를 가려냅니다",
+    )
+}
+
+/// The GAN diagram's words.
+pub(crate) fn gan_diagram() -> GanDiagram {
+    let lines = |en: &[&str], ko: &[&str]| -> Vec<String> { en.iter().zip(ko).map(|(e, k)| pick(*e, *k)).collect() };
+    GanDiagram {
+        noise: lines(&["noise z", "100 random numbers"], &["노이즈 z", "난수 100개"]),
+        generator: lines(&["generator G", "the forger"], &["생성자 G", "위조범"]),
+        fake: lines(&["fake images", "G(z), 28×28"], &["가짜 이미지", "G(z), 28×28"]),
+        real: lines(&["real images x", "MNIST, 28×28"], &["진짜 이미지 x", "MNIST, 28×28"]),
+        discriminator: lines(&["discriminator D", "the shop owner"], &["판별자 D", "가게 주인"]),
+        verdict: pick("P(real): D(x), D(G(z))", "진짜일 확률: D(x), D(G(z))"),
+        update: pick(
+            "the generator learns to fool D (D frozen in this step)",
+            "생성자는 D를 속이도록 학습합니다 (이 단계에서 D는 동결)",
+        ),
+    }
+}
+
+/// The real-and-generated figure: title, the two panels.
+pub(crate) fn real_and_generated(iteration: u64) -> (String, String, String) {
+    (
+        pick("Real digits and generated ones", "진짜 숫자와 생성된 숫자"),
+        pick("real (MNIST)", "진짜 이미지 (MNIST)"),
+        pick(
+            format!("generated (iteration {iteration})"),
+            format!("생성된 이미지 (반복 {iteration})"),
+        ),
+    )
+}
+
 /// The score comparison of runs: title, x axis.
 pub(crate) fn score_comparison() -> (String, String) {
     (

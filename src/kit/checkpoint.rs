@@ -153,7 +153,15 @@ impl TensorStore {
                 ));
             }
         }
-        problem.map_or(Ok(()), Err)
+        // Every mismatch means the checkpoint was written by networks of other types: say how
+        // to load it with those.
+        problem.map_or(Ok(()), |p| {
+            Err(format!(
+                "{p}: it was written by networks of other types; load it with the types that \
+                 wrote it (`with_networks::<..>().load_checkpoint(..)`, the same types as in the notebook \
+                 that trained it)"
+            ))
+        })
     }
 
     /// Adds an optimiser's moments under `prefix.`.

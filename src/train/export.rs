@@ -35,18 +35,25 @@ impl Default for ExportOptions {
 
 /// The names (without extension) of the figures a GAN export writes, as far as the run has
 /// them; `training.gif` comes with them.
-pub const GAN_FIGURES: [&str; 7] = [
+pub const GAN_FIGURES: [&str; 9] = [
     "progression",
     "progression_first_half",
     "progression_second_half",
     "snapshot",
+    "real_and_generated",
     "losses",
+    "probabilities",
     "scores",
     "latent_walk",
 ];
 
 /// The names of the figures an autoencoder export writes (`denoising` for denoisers only).
-pub const AUTOENCODER_FIGURES: [&str; 4] = ["progression", "reconstructions", "losses", "denoising"];
+pub const AUTOENCODER_FIGURES: [&str; 5] = ["progression", "reconstructions", "code", "losses", "denoising"];
+
+/// The lecture's two results slides, in snapshots (every 200 iterations there): iterations 0,
+/// 400, 800, 1600, 2000, 2400 and 2800, 3200, 3600, 4000.
+const LECTURE_SLIDE_1: [u64; 6] = [0, 2, 4, 8, 10, 12];
+const LECTURE_SLIDE_2: [u64; 4] = [14, 16, 18, 20];
 
 impl ExportOptions {
     /// Writes `figure` as `dir/name.png` (and `.svg`); returns the files.
@@ -71,8 +78,10 @@ impl ExportOptions {
 
 impl Gan {
     /// Writes every figure of the run into `dir` (created if missing): the progression sheet
-    /// (every second snapshot) and its two halves as the lecture's two results slides, the
-    /// latest snapshot grid, the losses, the judge's scores (judged runs), a latent walk and
+    /// (every second snapshot) and the lecture's two results slides (iterations 0, 400, 800,
+    /// 1600, 2000, 2400 and 2800 ... 4000 at the lecture's snapshots every 200; the two halves
+    /// of the sheet in a shorter run), the latest snapshot grid, real digits beside generated
+    /// ones, the losses, D(x) and D(G(z)), the judge's scores (judged runs), a latent walk and
     /// `training.gif`. Returns the files written.
     ///
     /// `genlab export RUN_DIR --out DIR [--lang ko] [--size 1920x1080] [--svg]` does the same.
@@ -85,8 +94,13 @@ impl Gan {
             let every = 2 * self.config().snapshot_every.max(1);
             if let Some(last) = snapshots.last().map(|s| s.iteration) {
                 options.write(&self.progression_figure(every)?, dir, "progression", &mut written)?;
+                let at = |ks: &[u64]| -> Vec<u64> { ks.iter().map(|k| k * self.config().snapshot_every).collect() };
+                let (slide_1, slide_2) = (at(&LECTURE_SLIDE_1), at(&LECTURE_SLIDE_2));
                 let half = last / 2 / every * every;
-                if half > 0 && half < last {
+                if slide_2.last().is_some_and(|&i| i <= last) {
+                    options.write(&self.progression_figure_at(&slide_1)?, dir, "progression_first_half", &mut written)?;
+                    options.write(&self.progression_figure_at(&slide_2)?, dir, "progression_second_half", &mut written)?;
+                } else if half > 0 && half < last {
                     let first = self.progression_figure_in(every, 0..=half)?;
                     options.write(&first, dir, "progression_first_half", &mut written)?;
                     let second = self.progression_figure_in(every, half + 1..=last)?;
@@ -97,8 +111,13 @@ impl Gan {
                 written.push(gif);
             }
             options.write(&self.snapshot_figure()?, dir, "snapshot", &mut written)?;
+            let real_and_generated = self.real_and_generated_figure(25, self.config().seed)?;
+            options.write(&real_and_generated, dir, "real_and_generated", &mut written)?;
             if !self.history().g_loss.is_empty() {
                 options.write(&self.loss_figure()?, dir, "losses", &mut written)?;
+            }
+            if !self.history().d_real.is_empty() {
+                options.write(&self.probability_figure()?, dir, "probabilities", &mut written)?;
             }
             if !self.history().scores().is_empty() {
                 options.write(&self.score_figure()?, dir, "scores", &mut written)?;
@@ -131,6 +150,9 @@ impl Autoencoder {
                 "reconstructions",
                 &mut written,
             )?;
+            if self.config().snapshot_images > 0 {
+                options.write(&self.code_figure()?, dir, "code", &mut written)?;
+            }
             if !self.history().train_loss.is_empty() {
                 options.write(&self.loss_figure()?, dir, "losses", &mut written)?;
             }

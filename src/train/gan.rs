@@ -1125,6 +1125,24 @@ impl Gan {
         Figure::progression(&panels, PixelRange::Symmetric, columns, &title)
     }
 
+    /// `n` real MNIST training digits (picked by `seed`) beside `n` digits the generator makes
+    /// now (from noise drawn with `seed`): what it is trying to imitate, and how close it is.
+    pub fn real_and_generated_figure(&self, n: usize, seed: u64) -> Result<Figure> {
+        if !(1..=MAX_SAMPLES).contains(&n) {
+            return Err(Error::InvalidArgument(format!(
+                "a figure shows 1 to {MAX_SAMPLES} digits of each, asked for {n}"
+            )));
+        }
+        let train = &self.mnist().train;
+        let real = train.pixels(
+            &train.random_indices(n, &mut step_rng(seed, 0, Stream::Display)),
+            Scaling::Symmetric,
+        );
+        let (title, real_label, generated_label) = words::real_and_generated(self.iteration());
+        let panels = [(real_label, real), (generated_label, self.generate(n, seed)?)];
+        Figure::progression(&panels, PixelRange::Symmetric, 2, &title)
+    }
+
     /// The judge's scores per snapshot as curves (needs [`GanConfig::judge_samples`] > 0).
     pub fn score_figure(&self) -> Result<Figure> {
         let (iterations, scores): (Vec<u64>, Vec<SampleScore>) = self.history().scores().into_iter().unzip();
