@@ -64,6 +64,8 @@ DECK_CSS = """
 .reveal .jp-InputArea pre, .reveal .jp-OutputArea pre { font-size: 15px !important; line-height: 1.3 !important; }
 .reveal .jp-OutputArea-output img { max-height: 430px !important; max-width: 100% !important; width: auto !important; height: auto !important; }
 .reveal .jp-Cell { padding: 2px 0 !important; }
+.reveal .jp-OutputArea-child, .reveal .jp-OutputArea-output { margin: 0 !important; padding-top: 0 !important; padding-bottom: 0 !important; }
+.reveal .jp-OutputArea-output pre { margin: 0 !important; padding: 0 !important; }
 """
 
 

@@ -19,7 +19,7 @@ pub(crate) mod words;
 pub use activations::Activation;
 pub use gif::{save_gif, Animation};
 pub use images::{PixelRange, IMAGE_SIDE};
-pub use words::{set_language, Language};
+pub use words::{set_language, Language, LANGUAGE_ENV};
 
 /// A 16:9 slide in pixels (full HD), for [`Figure::save_png_sized`] and
 /// [`Figure::save_svg_sized`].

@@ -3,7 +3,6 @@
 
 use crate::error::{Error, Result};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The language of the text genlab puts on figures (titles, axes, legends, panel labels).
 ///
@@ -17,7 +16,9 @@ pub enum Language {
     Korean,
 }
 
-static DEFAULT: AtomicU8 = AtomicU8::new(0);
+/// The environment variable that holds the figure language of the process (`ko` or `en`), as
+/// [`set_language`] sets it; set before starting Jupyter, it makes that language the default.
+pub const LANGUAGE_ENV: &str = "GENLAB_LANG";
 
 thread_local! {
     static SCOPED: Cell<Option<Language>> = const { Cell::new(None) };
@@ -44,11 +45,13 @@ impl Language {
     }
 
     /// The language figures made now use: the one [`Language::scope`] set on this thread, else
-    /// the process' default ([`set_language`]).
+    /// the process' default ([`set_language`], or [`LANGUAGE_ENV`]; English when neither says).
     pub fn current() -> Language {
-        SCOPED.with(Cell::get).unwrap_or(match DEFAULT.load(Ordering::Relaxed) {
-            1 => Language::Korean,
-            _ => Language::English,
+        SCOPED.with(Cell::get).unwrap_or_else(|| {
+            std::env::var(LANGUAGE_ENV)
+                .ok()
+                .and_then(|code| Language::from_code(&code).ok())
+                .unwrap_or_default()
         })
     }
 
@@ -66,9 +69,15 @@ impl Language {
 }
 
 /// Sets the language of the figures made from now on, in every thread (a notebook's first cell:
-/// `genlab::figures::set_language(Language::Korean)`).
+/// `set_language(Language::Korean)`).
+///
+/// Kept in the process' environment ([`LANGUAGE_ENV`]), not in a static: evcxr links a copy of
+/// genlab into every cell it compiles, each with statics of its own, and a static set in one
+/// cell would be unset in the next (found in notebook 02: English figures after a Korean
+/// `set_language`). genlab reads the environment only through `std::env`, which serialises
+/// reads and writes.
 pub fn set_language(language: Language) {
-    DEFAULT.store(language as u8, Ordering::Relaxed);
+    std::env::set_var(LANGUAGE_ENV, language.code());
 }
 
 /// `en` or `ko`, by [`Language::current`].
