@@ -416,3 +416,76 @@ fn the_data_directory_is_chosen_at_run_time() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A named pipe with `mkfifo`.
+#[cfg(unix)]
+fn fifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Round two, 2. A named pipe in place of an MNIST file, or in the mirror folder, is refused at
+/// once (opening it for reading waited for a writer, forever).
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_in_place_of_mnist_is_refused_not_waited_on() {
+    let data = common::private_data_dir("fault-fifo");
+    std::fs::remove_file(data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    fifo(&data.join("t10k-labels-idx1-ubyte.gz"));
+    let started = Instant::now();
+    let out = genlab()
+        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
+        .env("GENLAB_DATA", &data)
+        .output()
+        .unwrap();
+    refused(&out, &["t10k-labels", "not a regular file"]);
+    assert!(started.elapsed() < Duration::from_secs(60), "it waited on the pipe");
+    // The same pipe in a local mirror: fetch-mnist names the file and goes on to fail cleanly.
+    let target = common::temp_dir("fault-fifo-fetch");
+    let out = genlab()
+        .args(["fetch-mnist", "--dir", target.to_str().unwrap(), "--mirror", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    refused(&out, &["t10k-labels", "not a regular file"]);
+}
+
+/// Round two, 7. A symbolic link in place of a run's lock file is not followed: its target
+/// keeps its content, and the message says to remove the link.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_not_followed() {
+    let dir = common::temp_dir("fault-lock-link");
+    let victim = dir.join("notes.txt");
+    std::fs::write(&victim, "a student's notes").unwrap();
+    let run_dir = dir.join("run");
+    std::fs::create_dir(&run_dir).unwrap();
+    std::os::unix::fs::symlink(&victim, run_dir.join(genlab::train::RUN_LOCK_FILE)).unwrap();
+    let out = run(&["gan", "--iterations", "1", "--out", run_dir.to_str().unwrap()]);
+    refused(&out, &["symbolic link", "remove it"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "a student's notes");
+}
+
+/// Round two, 13. A generator whose output is not finite (a hand-edited checkpoint, checksum
+/// recomputed: here a negative running variance, whose square root is NaN) is refused by `score`
+/// and `sample`, not scored 0 with black samples.
+#[test]
+fn a_generator_with_nan_weights_is_refused_not_scored() {
+    let dir = gan_run("fault-nan-generator");
+    edit_checkpoint(&dir, |s| {
+        let (_, values) = s
+            .tensors
+            .iter_mut()
+            .find(|(name, _)| name.starts_with("generator.") && name.contains("var"))
+            .map(|(_, t)| t)
+            .unwrap();
+        values.iter_mut().for_each(|v| *v = -1.0);
+    });
+    refused(
+        &run(&["score", dir.to_str().unwrap(), "--samples", "50"]),
+        &["not finite", "checkpoint"],
+    );
+    let out_file = dir.join("samples.idx");
+    let out = run(&["sample", dir.to_str().unwrap(), "--n", "10", "--out", out_file.to_str().unwrap()]);
+    refused(&out, &["not finite"]);
+    assert!(!out_file.exists());
+}
