@@ -1001,9 +1001,18 @@ impl Gan {
         Self::lecture().resume(run_dir)
     }
 
-    /// The lecture's GAN in a checkpoint file (see [`GanNetworks::load_checkpoint`]).
+    /// The lecture's GAN in a checkpoint file (see [`GanNetworks::load_checkpoint`]), written
+    /// by either spelling of the lecture's networks: `genlab::models` (the command line's) or
+    /// the types written line by line as in notebook 01 ([`models::exercises`]), whose tensors
+    /// are grouped differently. `genlab score`, `sample` and `export` read notebook runs so.
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Gan> {
-        Self::lecture().load_checkpoint(path)
+        let path = path.as_ref();
+        Self::lecture().load_checkpoint(path).or_else(|first| match first {
+            Error::Checkpoint { .. } => Self::with_networks::<models::exercises::Generator, models::exercises::Discriminator>()
+                .load_checkpoint(path)
+                .map_err(|_| first),
+            other => Err(other),
+        })
     }
 
     fn lecture() -> GanNetworks<models::Generator, models::Discriminator> {
