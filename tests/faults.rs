@@ -489,3 +489,23 @@ fn a_generator_with_nan_weights_is_refused_not_scored() {
     refused(&out, &["not finite"]);
     assert!(!out_file.exists());
 }
+
+/// Round two, 15. `export` checks its options and the run before it makes the output folder.
+#[test]
+fn export_makes_no_folder_for_a_command_it_refuses() {
+    let dir = common::temp_dir("fault-export-order");
+    let run_dir = gan_run("fault-export-order-run");
+    for (args, needle) in [(vec!["--lang", "de"], "unknown language"), (vec!["--size", "0x0"], "0x0 pixels")] {
+        let out_dir = dir.join("figures").join("nested");
+        let mut all = vec!["export", run_dir.to_str().unwrap(), "--out", out_dir.to_str().unwrap()];
+        all.extend(args);
+        refused(&run(&all), &[needle]);
+        assert!(!dir.join("figures").exists(), "{needle}: the folder was made");
+    }
+    let out_dir = dir.join("figures");
+    refused(
+        &run(&["export", dir.join("no-run").to_str().unwrap(), "--out", out_dir.to_str().unwrap()]),
+        &["holds no"],
+    );
+    assert!(!out_dir.exists());
+}
