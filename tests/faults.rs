@@ -509,3 +509,42 @@ fn export_makes_no_folder_for_a_command_it_refuses() {
     );
     assert!(!out_dir.exists());
 }
+
+/// Round two, 8, 9 and 16. `sample` into a folder leaves no sample of an earlier, larger call
+/// (and nothing else is touched); an IDX file of a legal 255-byte name is written, through a
+/// temporary file of this process' own.
+#[test]
+fn samples_replace_earlier_samples_and_take_any_legal_name() {
+    let dir = gan_run("fault-samples");
+    let pngs = common::temp_dir("fault-samples-pngs");
+    std::fs::write(pngs.join("notes.txt"), "mine").unwrap();
+    std::fs::write(pngs.join("sample_notes.png"), "mine too").unwrap();
+    for n in ["5", "3"] {
+        let out = run(&["sample", dir.to_str().unwrap(), "--n", n, "--out", pngs.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&pngs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "notes.txt",
+            "sample_00000.png",
+            "sample_00001.png",
+            "sample_00002.png",
+            "sample_notes.png"
+        ]
+    );
+    let long = common::temp_dir("fault-samples-long").join(format!("{}.idx", "d".repeat(251)));
+    let out = run(&["sample", dir.to_str().unwrap(), "--n", "4", "--out", long.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(long.is_file());
+    assert_eq!(
+        std::fs::read_dir(long.parent().unwrap()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
