@@ -548,3 +548,23 @@ fn samples_replace_earlier_samples_and_take_any_legal_name() {
         "no temporary file left"
     );
 }
+
+/// Round two, 12. A run that diverges before its first checkpoint says there is none, and how
+/// to start again (it claimed a checkpoint "holds the last good state").
+#[test]
+fn a_run_that_diverges_before_its_first_checkpoint_says_there_is_none() {
+    let dir = common::temp_dir("fault-early-divergence").join("run");
+    let out = run(&[
+        "gan",
+        "--iterations",
+        "50",
+        "--snapshot-every",
+        "1000",
+        "--lr",
+        "1e30",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    refused(&out, &["diverged", "holds none", "--force"]);
+    assert!(!dir.join(CHECKPOINT_FILE).exists());
+}

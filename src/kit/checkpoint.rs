@@ -67,8 +67,13 @@ pub(crate) trait Checkpointed: Sized {
     /// What a divergence leaves behind, for its message.
     fn divergence_leaves(&self) -> String {
         match self.run() {
-            Some(run) => format!(
+            Some(run) if run.path.join(CHECKPOINT_FILE).is_file() => format!(
                 "The checkpoint in {} was not overwritten: it holds the last good state before this.",
+                run.path.display()
+            ),
+            Some(run) => format!(
+                "It diverged before its first checkpoint, so {} holds none: start again with --force \
+                 (or start_over in a notebook), with other settings (a lower learning rate, say).",
                 run.path.display()
             ),
             None => "The model in memory is no longer usable.".into(),
