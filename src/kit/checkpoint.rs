@@ -274,6 +274,21 @@ impl TensorStore {
             (CHECKSUM_KEY.to_string(), self.checksum()),
         ]);
         let buffer = ::safetensors::tensor::serialize(views, &Some(meta)).map_err(|e| Error::Tensor(format!("{e:?}")))?;
+        // A checkpoint the reader would refuse never replaces a readable one.
+        let header = u64::from_le_bytes(buffer[..8].try_into().expect("a safetensors buffer starts with its length"));
+        if header > MAX_HEADER_BYTES {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its header would be {:.1} MB, over the {} MB a safetensors reader accepts (the run's \
+                     snapshots are kept in it), so it was not written and the earlier checkpoint was kept: \
+                     take snapshots less often (snapshot_every, --snapshot-every) or of fewer images \
+                     (snapshot_images)",
+                    header as f64 / 1e6,
+                    MAX_HEADER_BYTES / 1_000_000
+                ),
+            });
+        }
         let tmp = tmp_path(path);
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
@@ -369,7 +384,34 @@ const STATE_KEY: &str = "genlab_state";
 /// Metadata key of the tensors' checksum.
 const CHECKSUM_KEY: &str = "genlab_checksum";
 
+/// The largest header the safetensors reader accepts (its `MAX_HEADER_SIZE`).
+const MAX_HEADER_BYTES: u64 = 100_000_000;
+
 fn tmp_path(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkpoint whose header the reader would refuse is not written, and the readable one
+    /// stays (issue 36, round two #1: a 103.9 MB header replaced the last readable checkpoint).
+    #[test]
+    fn a_header_the_reader_would_refuse_never_replaces_a_readable_checkpoint() {
+        let dir = std::env::temp_dir().join(format!("genlab-header-{}", std::process::id()));
+        let path = dir.join("checkpoint.safetensors");
+        let mut store = TensorStore::default();
+        store.tensors.insert("w".into(), (vec![2], vec![1.0, 2.0]));
+        store.state = "{}".into();
+        store.save(&path).unwrap();
+        let readable = std::fs::read(&path).unwrap();
+        store.state = format!("{{\"snapshots\":\"{}\"}}", "7".repeat(MAX_HEADER_BYTES as usize));
+        let err = store.save(&path).unwrap_err().to_string();
+        assert!(err.contains("100 MB") && err.contains("snapshot_every"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), readable, "the readable checkpoint was kept");
+        assert!(TensorStore::load(&path).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
