@@ -568,3 +568,17 @@ fn a_run_that_diverges_before_its_first_checkpoint_says_there_is_none() {
     refused(&out, &["diverged", "holds none", "--force"]);
     assert!(!dir.join(CHECKPOINT_FILE).exists());
 }
+
+/// Round two, 17. A named pipe or a looping link as a run's checkpoint is named as what it is,
+/// not "there is no checkpoint there".
+#[cfg(unix)]
+#[test]
+fn a_checkpoint_that_is_not_a_file_is_named_as_what_it_is() {
+    let dir = gan_run("fault-checkpoint-kinds");
+    std::fs::remove_file(dir.join(CHECKPOINT_FILE)).unwrap();
+    fifo(&dir.join(CHECKPOINT_FILE));
+    refused(&resume("gan", &dir, &["--iterations", "4"]), &["not a regular file"]);
+    std::fs::remove_file(dir.join(CHECKPOINT_FILE)).unwrap();
+    std::os::unix::fs::symlink(dir.join(CHECKPOINT_FILE), dir.join(CHECKPOINT_FILE)).unwrap();
+    refused(&resume("gan", &dir, &["--iterations", "4"]), &["symbolic link", "loop"]);
+}

@@ -311,7 +311,14 @@ impl TensorStore {
             reason,
         };
         let buffer = crate::files::read_at_most(path, MAX_CHECKPOINT_BYTES).map_err(|e| bad(format!("cannot read it ({e})")))?;
-        let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| bad(format!("not a safetensors file ({e:?})")))?;
+        let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| match e {
+            ::safetensors::SafeTensorError::HeaderTooLarge => bad(format!(
+                "its header is over the {} MB a safetensors reader accepts (written by a genlab that kept \
+                 many snapshots in it); this file cannot be read",
+                MAX_HEADER_BYTES / 1_000_000
+            )),
+            other => bad(format!("not a safetensors file ({other:?})")),
+        })?;
         let metadata = metadata.metadata().clone().unwrap_or_default();
         let state = metadata
             .get(STATE_KEY)
