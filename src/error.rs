@@ -6,13 +6,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The MNIST data directory or one of its files is missing.
-    #[error("MNIST file {path} is missing. Fetch MNIST first: `cargo run --release -- fetch-mnist` (or call `genlab::data::fetch_mnist`), or point GENLAB_DATA at a directory that holds the four IDX files")]
+    #[error("MNIST file {path} is missing. Fetch MNIST first: `genlab fetch-mnist` (from a checkout: `cargo run --release -- fetch-mnist`; in Rust: `genlab::data::fetch_mnist`), or point GENLAB_DATA at a directory that holds the four IDX files")]
     MissingData {
         /// The file that was looked for.
         path: PathBuf,
     },
     /// An IDX file exists but is not a valid MNIST file.
-    #[error("MNIST file {path} is corrupt: {reason}. Delete it and fetch MNIST again (`cargo run --release -- fetch-mnist`)")]
+    #[error("MNIST file {path} is corrupt: {reason}. Delete it and fetch MNIST again (`genlab fetch-mnist`, or from a checkout `cargo run --release -- fetch-mnist`)")]
     CorruptData {
         /// The offending file.
         path: PathBuf,

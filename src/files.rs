@@ -7,6 +7,10 @@ use std::path::Path;
 /// Opens `path` for reading if it is a regular file (a device such as `/dev/zero`, a pipe or a
 /// folder is refused as "not a regular file").
 pub(crate) fn open_regular(path: &Path) -> std::io::Result<File> {
+    // Checked before opening too: opening a named pipe for reading waits for a writer, forever.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file (a folder, device or named pipe)"));
+    }
     let file = File::open(path)?;
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::other("not a regular file"));

@@ -43,13 +43,23 @@ impl DirLock {
         if held.is_some() {
             return Ok(());
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.path)
-            .map_err(|e| Error::io("creating the lock file", &self.path, e))?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // A symbolic link in the lock's place is not followed: its target would be truncated
+        // and overwritten with the pid.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        let mut file = options.open(&self.path).map_err(|e| {
+            let link = std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink());
+            if link {
+                Error::InvalidArgument(format!(
+                    "{} is a symbolic link, not genlab's lock file: remove it (genlab creates its own)",
+                    self.path.display()
+                ))
+            } else {
+                Error::io("creating the lock file", &self.path, e)
+            }
+        })?;
         match file.try_lock() {
             Ok(()) => {
                 let mine = std::process::id().to_string();

@@ -416,3 +416,169 @@ fn the_data_directory_is_chosen_at_run_time() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A named pipe with `mkfifo`.
+#[cfg(unix)]
+fn fifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Round two, 2. A named pipe in place of an MNIST file, or in the mirror folder, is refused at
+/// once (opening it for reading waited for a writer, forever).
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_in_place_of_mnist_is_refused_not_waited_on() {
+    let data = common::private_data_dir("fault-fifo");
+    std::fs::remove_file(data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    fifo(&data.join("t10k-labels-idx1-ubyte.gz"));
+    let started = Instant::now();
+    let out = genlab()
+        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
+        .env("GENLAB_DATA", &data)
+        .output()
+        .unwrap();
+    refused(&out, &["t10k-labels", "not a regular file"]);
+    assert!(started.elapsed() < Duration::from_secs(60), "it waited on the pipe");
+    // The same pipe in a local mirror: fetch-mnist names the file and goes on to fail cleanly.
+    let target = common::temp_dir("fault-fifo-fetch");
+    let out = genlab()
+        .args(["fetch-mnist", "--dir", target.to_str().unwrap(), "--mirror", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    refused(&out, &["t10k-labels", "not a regular file"]);
+}
+
+/// Round two, 7. A symbolic link in place of a run's lock file is not followed: its target
+/// keeps its content, and the message says to remove the link.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_not_followed() {
+    let dir = common::temp_dir("fault-lock-link");
+    let victim = dir.join("notes.txt");
+    std::fs::write(&victim, "a student's notes").unwrap();
+    let run_dir = dir.join("run");
+    std::fs::create_dir(&run_dir).unwrap();
+    std::os::unix::fs::symlink(&victim, run_dir.join(genlab::train::RUN_LOCK_FILE)).unwrap();
+    let out = run(&["gan", "--iterations", "1", "--out", run_dir.to_str().unwrap()]);
+    refused(&out, &["symbolic link", "remove it"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "a student's notes");
+}
+
+/// Round two, 13. A generator whose output is not finite (a hand-edited checkpoint, checksum
+/// recomputed: here a negative running variance, whose square root is NaN) is refused by `score`
+/// and `sample`, not scored 0 with black samples.
+#[test]
+fn a_generator_with_nan_weights_is_refused_not_scored() {
+    let dir = gan_run("fault-nan-generator");
+    edit_checkpoint(&dir, |s| {
+        let (_, values) = s
+            .tensors
+            .iter_mut()
+            .find(|(name, _)| name.starts_with("generator.") && name.contains("var"))
+            .map(|(_, t)| t)
+            .unwrap();
+        values.iter_mut().for_each(|v| *v = -1.0);
+    });
+    refused(
+        &run(&["score", dir.to_str().unwrap(), "--samples", "50"]),
+        &["not finite", "checkpoint"],
+    );
+    let out_file = dir.join("samples.idx");
+    let out = run(&["sample", dir.to_str().unwrap(), "--n", "10", "--out", out_file.to_str().unwrap()]);
+    refused(&out, &["not finite"]);
+    assert!(!out_file.exists());
+}
+
+/// Round two, 15. `export` checks its options and the run before it makes the output folder.
+#[test]
+fn export_makes_no_folder_for_a_command_it_refuses() {
+    let dir = common::temp_dir("fault-export-order");
+    let run_dir = gan_run("fault-export-order-run");
+    for (args, needle) in [(vec!["--lang", "de"], "unknown language"), (vec!["--size", "0x0"], "0x0 pixels")] {
+        let out_dir = dir.join("figures").join("nested");
+        let mut all = vec!["export", run_dir.to_str().unwrap(), "--out", out_dir.to_str().unwrap()];
+        all.extend(args);
+        refused(&run(&all), &[needle]);
+        assert!(!dir.join("figures").exists(), "{needle}: the folder was made");
+    }
+    let out_dir = dir.join("figures");
+    refused(
+        &run(&["export", dir.join("no-run").to_str().unwrap(), "--out", out_dir.to_str().unwrap()]),
+        &["holds no"],
+    );
+    assert!(!out_dir.exists());
+}
+
+/// Round two, 8, 9 and 16. `sample` into a folder leaves no sample of an earlier, larger call
+/// (and nothing else is touched); an IDX file of a legal 255-byte name is written, through a
+/// temporary file of this process' own.
+#[test]
+fn samples_replace_earlier_samples_and_take_any_legal_name() {
+    let dir = gan_run("fault-samples");
+    let pngs = common::temp_dir("fault-samples-pngs");
+    std::fs::write(pngs.join("notes.txt"), "mine").unwrap();
+    std::fs::write(pngs.join("sample_notes.png"), "mine too").unwrap();
+    for n in ["5", "3"] {
+        let out = run(&["sample", dir.to_str().unwrap(), "--n", n, "--out", pngs.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&pngs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "notes.txt",
+            "sample_00000.png",
+            "sample_00001.png",
+            "sample_00002.png",
+            "sample_notes.png"
+        ]
+    );
+    let long = common::temp_dir("fault-samples-long").join(format!("{}.idx", "d".repeat(251)));
+    let out = run(&["sample", dir.to_str().unwrap(), "--n", "4", "--out", long.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(long.is_file());
+    assert_eq!(
+        std::fs::read_dir(long.parent().unwrap()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+/// Round two, 12. A run that diverges before its first checkpoint says there is none, and how
+/// to start again (it claimed a checkpoint "holds the last good state").
+#[test]
+fn a_run_that_diverges_before_its_first_checkpoint_says_there_is_none() {
+    let dir = common::temp_dir("fault-early-divergence").join("run");
+    let out = run(&[
+        "gan",
+        "--iterations",
+        "50",
+        "--snapshot-every",
+        "1000",
+        "--lr",
+        "1e30",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    refused(&out, &["diverged", "holds none", "--force"]);
+    assert!(!dir.join(CHECKPOINT_FILE).exists());
+}
+
+/// Round two, 17. A named pipe or a looping link as a run's checkpoint is named as what it is,
+/// not "there is no checkpoint there".
+#[cfg(unix)]
+#[test]
+fn a_checkpoint_that_is_not_a_file_is_named_as_what_it_is() {
+    let dir = gan_run("fault-checkpoint-kinds");
+    std::fs::remove_file(dir.join(CHECKPOINT_FILE)).unwrap();
+    fifo(&dir.join(CHECKPOINT_FILE));
+    refused(&resume("gan", &dir, &["--iterations", "4"]), &["not a regular file"]);
+    std::fs::remove_file(dir.join(CHECKPOINT_FILE)).unwrap();
+    std::os::unix::fs::symlink(dir.join(CHECKPOINT_FILE), dir.join(CHECKPOINT_FILE)).unwrap();
+    refused(&resume("gan", &dir, &["--iterations", "4"]), &["symbolic link", "loop"]);
+}

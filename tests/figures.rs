@@ -158,6 +158,17 @@ fn the_gan_diagram_names_its_parts_in_both_languages() {
     assert!(distinct_colors(&rgb) > 20);
 }
 
+/// A hand-edited history with losses at f32's limits draws in bounded time (it spun forever).
+#[test]
+fn losses_at_the_limits_of_f32_still_draw() {
+    let huge = [f32::MAX, -f32::MAX, f32::MAX / 2.0];
+    let started = std::time::Instant::now();
+    let figure = Figure::gan_losses(&huge, &huge, 2).unwrap();
+    figure.to_png(1.0).unwrap();
+    figure.to_svg().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
 #[test]
 fn runs_with_their_own_points_share_one_figure() {
     let svg = Figure::shares_of(&[("a", &[0, 10, 20], &[0.1, 0.2, 0.3]), ("b", &[0, 5], &[0.2])], "t", "images").unwrap();

@@ -33,6 +33,42 @@ fn the_lectures_gan_typed_line_by_line_trains_as_the_built_in_one_bit_for_bit() 
     assert_eq!(typed.summary(), built_in.summary(), "Keras' rows and counts");
 }
 
+/// A run of the lecture's networks typed line by line (notebook 01's, grouped differently from
+/// `genlab::models`) is read by `Gan::load_checkpoint` and by the command line's `score` and
+/// `export`, as the notebooks tell students; other networks still are not.
+#[test]
+fn a_notebook_run_of_the_lectures_networks_is_read_as_the_lectures() {
+    let dir = common::temp_dir("student-typed-load");
+    let mut typed = Gan::with_networks::<Generator, Discriminator>()
+        .start_with_data(common::gan_config(4, Some(dir.clone())), common::mnist())
+        .unwrap();
+    typed.train(3).unwrap();
+    let images = typed.generate(2, 0).unwrap();
+    drop(typed);
+    let checkpoint = dir.join(genlab::train::CHECKPOINT_FILE);
+    let loaded = Gan::load_checkpoint(&checkpoint).unwrap();
+    assert_eq!((loaded.iteration(), loaded.generate(2, 0).unwrap()), (3, images));
+    let out = common::run(&["score", dir.to_str().unwrap(), "--samples", "50"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let figures = common::temp_dir("student-typed-export");
+    let out = common::run(&["export", dir.to_str().unwrap(), "--out", figures.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(figures.join("losses.png").is_file());
+
+    let ae_dir = common::temp_dir("student-typed-ae-load");
+    let mut ae = Autoencoder::with_networks::<Encoder, Decoder>()
+        .start_with_data(ae_config(Some(ae_dir.clone())), common::mnist())
+        .unwrap();
+    ae.fit(1).unwrap();
+    drop(ae);
+    assert_eq!(
+        Autoencoder::load_checkpoint(ae_dir.join(genlab::train::CHECKPOINT_FILE))
+            .unwrap()
+            .epoch(),
+        1
+    );
+}
+
 #[test]
 fn the_lectures_loop_written_out_is_a_step_bit_for_bit() {
     let mnist = common::mnist();

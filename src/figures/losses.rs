@@ -141,6 +141,10 @@ fn value_label(span: f64) -> impl Fn(&f64) -> String {
 /// eight ticks that all read "1" or "2").
 pub fn whole_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let span = (hi - lo).max(1.0);
+    if !span.is_finite() || span > 1e15 {
+        // No whole ticks to search for (a history longer than any run, or values beyond f64).
+        return Vec::new();
+    }
     let mut step = 1.0f64;
     'search: loop {
         for m in [1.0, 2.0, 5.0] {
@@ -176,10 +180,12 @@ fn err<E: std::fmt::Display>(e: E) -> Error {
 
 pub fn draw_losses<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, curves: &Curves, title: &str, s: f64) -> Result<()> {
     let len = curves.series.iter().map(|(_, v)| v.len()).max().unwrap_or(1);
-    let all = curves.series.iter().flat_map(|(_, v)| v.iter().copied());
-    let (lo, hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    // In f64: the span of two f32 values near f32's limits overflows f32 (an infinite axis that
+    // plotters never finishes dividing into ticks).
+    let all = curves.series.iter().flat_map(|(_, v)| v.iter().map(|&x| x as f64));
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let pad = ((hi - lo) * 0.08).max(0.01);
-    let (y0, y1) = curves.y_range.unwrap_or((((lo - pad).max(0.0)) as f64, (hi + pad) as f64));
+    let (y0, y1) = curves.y_range.unwrap_or(((lo - pad).max(0.0), hi + pad));
     let epochs: Vec<f64> = (1..=len).map(|i| i as f64).collect();
     let xs = |k: usize| -> &[f64] {
         match &curves.x {
@@ -336,6 +342,9 @@ mod tests {
         assert_eq!(whole_ticks(-0.4, 10.4), (0..=5).map(|k| k as f64 * 2.0).collect::<Vec<_>>());
         assert_eq!(whole_ticks(-0.4, 9.4), (0..=9).map(|k| k as f64).collect::<Vec<_>>());
         assert_eq!(whole_ticks(0.5, 1.5), vec![1.0]);
+        // Spans no run has (values beyond f32's range in a hand-edited history) end at once.
+        assert!(whole_ticks(-f64::MAX, f64::MAX).is_empty());
+        assert!(whole_ticks(0.0, f64::INFINITY).is_empty());
     }
 
     #[test]

@@ -377,7 +377,7 @@ impl Figure {
     }
 }
 
-fn check_size(width: u32, height: u32) -> Result<()> {
+pub(crate) fn check_size(width: u32, height: u32) -> Result<()> {
     if !(16..=8192).contains(&width) || !(16..=8192).contains(&height) {
         return Err(Error::InvalidArgument(format!(
             "a figure of {width}x{height} pixels: width and height must be 16 to 8192 (a 16:9 slide is 1920x1080)"

@@ -67,8 +67,13 @@ pub(crate) trait Checkpointed: Sized {
     /// What a divergence leaves behind, for its message.
     fn divergence_leaves(&self) -> String {
         match self.run() {
-            Some(run) => format!(
+            Some(run) if run.path.join(CHECKPOINT_FILE).is_file() => format!(
                 "The checkpoint in {} was not overwritten: it holds the last good state before this.",
+                run.path.display()
+            ),
+            Some(run) => format!(
+                "It diverged before its first checkpoint, so {} holds none: start again with --force \
+                 (or start_over in a notebook), with other settings (a lower learning rate, say).",
                 run.path.display()
             ),
             None => "The model in memory is no longer usable.".into(),
@@ -269,6 +274,21 @@ impl TensorStore {
             (CHECKSUM_KEY.to_string(), self.checksum()),
         ]);
         let buffer = ::safetensors::tensor::serialize(views, &Some(meta)).map_err(|e| Error::Tensor(format!("{e:?}")))?;
+        // A checkpoint the reader would refuse never replaces a readable one.
+        let header = u64::from_le_bytes(buffer[..8].try_into().expect("a safetensors buffer starts with its length"));
+        if header > MAX_HEADER_BYTES {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its header would be {:.1} MB, over the {} MB a safetensors reader accepts (the run's \
+                     snapshots are kept in it), so it was not written and the earlier checkpoint was kept: \
+                     take snapshots less often (snapshot_every, --snapshot-every) or of fewer images \
+                     (snapshot_images)",
+                    header as f64 / 1e6,
+                    MAX_HEADER_BYTES / 1_000_000
+                ),
+            });
+        }
         let tmp = tmp_path(path);
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
@@ -291,7 +311,14 @@ impl TensorStore {
             reason,
         };
         let buffer = crate::files::read_at_most(path, MAX_CHECKPOINT_BYTES).map_err(|e| bad(format!("cannot read it ({e})")))?;
-        let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| bad(format!("not a safetensors file ({e:?})")))?;
+        let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| match e {
+            ::safetensors::SafeTensorError::HeaderTooLarge => bad(format!(
+                "its header is over the {} MB a safetensors reader accepts (written by a genlab that kept \
+                 many snapshots in it); this file cannot be read",
+                MAX_HEADER_BYTES / 1_000_000
+            )),
+            other => bad(format!("not a safetensors file ({other:?})")),
+        })?;
         let metadata = metadata.metadata().clone().unwrap_or_default();
         let state = metadata
             .get(STATE_KEY)
@@ -364,7 +391,34 @@ const STATE_KEY: &str = "genlab_state";
 /// Metadata key of the tensors' checksum.
 const CHECKSUM_KEY: &str = "genlab_checksum";
 
+/// The largest header the safetensors reader accepts (its `MAX_HEADER_SIZE`).
+const MAX_HEADER_BYTES: u64 = 100_000_000;
+
 fn tmp_path(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkpoint whose header the reader would refuse is not written, and the readable one
+    /// stays (issue 36, round two #1: a 103.9 MB header replaced the last readable checkpoint).
+    #[test]
+    fn a_header_the_reader_would_refuse_never_replaces_a_readable_checkpoint() {
+        let dir = std::env::temp_dir().join(format!("genlab-header-{}", std::process::id()));
+        let path = dir.join("checkpoint.safetensors");
+        let mut store = TensorStore::default();
+        store.tensors.insert("w".into(), (vec![2], vec![1.0, 2.0]));
+        store.state = "{}".into();
+        store.save(&path).unwrap();
+        let readable = std::fs::read(&path).unwrap();
+        store.state = format!("{{\"snapshots\":\"{}\"}}", "7".repeat(MAX_HEADER_BYTES as usize));
+        let err = store.save(&path).unwrap_err().to_string();
+        assert!(err.contains("100 MB") && err.contains("snapshot_every"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), readable, "the readable checkpoint was kept");
+        assert!(TensorStore::load(&path).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

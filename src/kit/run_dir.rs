@@ -42,10 +42,17 @@ impl RunDir {
             )));
         }
         if how == Claim::Continue && !checkpoint.is_file() {
-            return Err(Error::Checkpoint {
-                path: checkpoint,
-                reason: "there is no checkpoint there (was the run started with that directory?)".into(),
-            });
+            // Say what is there: nothing, or something that is not a file (a folder, a named
+            // pipe, a link that leads nowhere or in a loop).
+            let reason = match std::fs::symlink_metadata(&checkpoint) {
+                Err(_) => "there is no checkpoint there (was the run started with that directory?)".to_string(),
+                Ok(m) if m.file_type().is_symlink() => {
+                    "it is a symbolic link that leads to no file (a missing target or a loop): put the checkpoint file itself there"
+                        .to_string()
+                }
+                Ok(_) => "it is not a regular file (a folder or a named pipe?): put the checkpoint file itself there".to_string(),
+            };
+            return Err(Error::Checkpoint { path: checkpoint, reason });
         }
         let lock = DirLock::acquire(dir, RUN_LOCK_FILE)?;
         remove_leftovers(dir, CHECKPOINT_FILE, ".tmp");

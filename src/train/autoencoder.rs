@@ -601,9 +601,17 @@ impl Autoencoder {
         Self::lecture().resume(run_dir)
     }
 
-    /// The lecture's autoencoder in a checkpoint file (see [`AutoencoderNetworks::load_checkpoint`]).
+    /// The lecture's autoencoder in a checkpoint file (see [`AutoencoderNetworks::load_checkpoint`]),
+    /// written by either spelling of the lecture's networks: `genlab::models` or the types written
+    /// line by line as in notebook 02 ([`models::exercises`]).
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Autoencoder> {
-        Self::lecture().load_checkpoint(path)
+        let path = path.as_ref();
+        Self::lecture().load_checkpoint(path).or_else(|first| match first {
+            Error::Checkpoint { .. } => Self::with_networks::<models::exercises::Encoder, models::exercises::Decoder>()
+                .load_checkpoint(path)
+                .map_err(|_| first),
+            other => Err(other),
+        })
     }
 
     fn lecture() -> AutoencoderNetworks<models::Encoder, models::Decoder> {

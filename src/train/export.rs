@@ -56,6 +56,21 @@ const LECTURE_SLIDE_1: [u64; 6] = [0, 2, 4, 8, 10, 12];
 const LECTURE_SLIDE_2: [u64; 4] = [14, 16, 18, 20];
 
 impl ExportOptions {
+    /// An error unless every setting can be drawn: the size 16 to 8192 pixels each way, the
+    /// scale in (0, 16]. Exports check it before they create anything.
+    pub fn check(&self) -> Result<()> {
+        if let Some((w, h)) = self.size {
+            crate::figures::check_size(w, h)?;
+        }
+        if !(self.scale.is_finite() && self.scale > 0.0 && self.scale <= 16.0) {
+            return Err(crate::Error::InvalidArgument(format!(
+                "scale must be in (0, 16], got {}",
+                self.scale
+            )));
+        }
+        Ok(())
+    }
+
     /// Writes `figure` as `dir/name.png` (and `.svg`); returns the files.
     fn write(&self, figure: &Figure, dir: &Path, name: &str, written: &mut Vec<PathBuf>) -> Result<()> {
         let png = dir.join(format!("{name}.png"));
@@ -87,6 +102,7 @@ impl Gan {
     /// `genlab export RUN_DIR --out DIR [--lang ko] [--size 1920x1080] [--svg]` does the same.
     pub fn export_figures(&self, dir: impl AsRef<Path>, options: &ExportOptions) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
+        options.check()?;
         options.language.scope(|| {
             let mut written = Vec::new();
             let snapshots = &self.history().snapshots;
@@ -137,6 +153,7 @@ impl Autoencoder {
     /// `genlab export RUN_DIR --out DIR [--lang ko] [--size 1920x1080] [--svg]` does the same.
     pub fn export_figures(&self, dir: impl AsRef<Path>, options: &ExportOptions) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
+        options.check()?;
         options.language.scope(|| {
             let mut written = Vec::new();
             let mut epochs: Vec<u64> = [10, self.epoch()].into_iter().filter(|e| (1..=self.epoch()).contains(e)).collect();

@@ -662,12 +662,12 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
             )));
         }
         let noise = sampling_noise(&self.state.config, G::NOISE, n, &mut step_rng(seed, 0, Stream::Display));
-        Ok(generator.images(&self.dev, &noise)?.as_vec())
+        finite_images(generator.images(&self.dev, &noise)?.as_vec())
     }
 
     fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
         self.check_noise(noise, MAX_IMAGES_PER_CALL)?;
-        Ok(self.sampler()?.images(&self.dev, noise)?.as_vec())
+        finite_images(self.sampler()?.images(&self.dev, noise)?.as_vec())
     }
 
     fn noise_size(&self) -> usize {
@@ -681,6 +681,18 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
     fn discriminate(&self, images: &[f32]) -> Result<Vec<f32>> {
         let x = image_batch(&self.dev, images)?;
         Ok(self.discriminator.net.logits(x)?.sigmoid().as_vec())
+    }
+}
+
+/// `images` when every value is finite; an error otherwise (weights that are not finite, as in a
+/// damaged or hand-edited checkpoint, would give black samples and a score of 0 that looks real).
+fn finite_images(images: Vec<f32>) -> Result<Vec<f32>> {
+    match images.iter().find(|v| !v.is_finite()) {
+        None => Ok(images),
+        Some(v) => Err(Error::InvalidArgument(format!(
+            "the generator's images hold {v}: its weights are not finite (a damaged or hand-edited \
+             checkpoint?); resume an earlier run or train again"
+        ))),
     }
 }
 
@@ -989,9 +1001,18 @@ impl Gan {
         Self::lecture().resume(run_dir)
     }
 
-    /// The lecture's GAN in a checkpoint file (see [`GanNetworks::load_checkpoint`]).
+    /// The lecture's GAN in a checkpoint file (see [`GanNetworks::load_checkpoint`]), written
+    /// by either spelling of the lecture's networks: `genlab::models` (the command line's) or
+    /// the types written line by line as in notebook 01 ([`models::exercises`]), whose tensors
+    /// are grouped differently. `genlab score`, `sample` and `export` read notebook runs so.
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Gan> {
-        Self::lecture().load_checkpoint(path)
+        let path = path.as_ref();
+        Self::lecture().load_checkpoint(path).or_else(|first| match first {
+            Error::Checkpoint { .. } => Self::with_networks::<models::exercises::Generator, models::exercises::Discriminator>()
+                .load_checkpoint(path)
+                .map_err(|_| first),
+            other => Err(other),
+        })
     }
 
     fn lecture() -> GanNetworks<models::Generator, models::Discriminator> {
@@ -1041,8 +1062,11 @@ impl Gan {
                 "a score judges 2 to {MAX_SAMPLES} digits (the test set it compares with), asked for {n}"
             )));
         }
+        // The digits first: a generator whose output is not finite is refused before the judge
+        // is loaded (or trained, on first use).
+        let digits = self.generate(n, JUDGE_NOISE_SEED)?;
         let judge = DigitClassifier::load_or_train(&data_dir(), self.mnist())?;
-        judge.score(&self.generate(n, JUDGE_NOISE_SEED)?, &reference_digits(self.mnist(), n))
+        judge.score(&digits, &reference_digits(self.mnist(), n))
     }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {

@@ -63,7 +63,8 @@ impl Gan {
         Ok(bytes)
     }
 
-    /// Writes `n` generated digits (noise seed `seed`) to `out`; returns the files written.
+    /// Writes `n` generated digits (noise seed `seed`) to `out`; returns the files written. A
+    /// folder keeps no sample of an earlier, larger call (`sample_{n:05}.png` on are removed).
     /// An IDX file is written whole or not at all (through a temporary file).
     ///
     /// Keras equivalent: `generator.predict(noise)` saved with `np.save` / `PIL.Image.save`.
@@ -71,21 +72,54 @@ impl Gan {
         let bytes = self.sample_bytes(n, seed)?;
         match out {
             SampleOutput::Idx(path) => {
-                let tmp = path.with_extension("idx.partial");
+                // A short name of this process' own beside the target: two writers never share
+                // it, and a target name of any legal length still fits.
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let tmp = dir.join(format!(".genlab-samples.{}.partial", std::process::id()));
                 write_file(&tmp, &idx_images(&bytes, 28, 28))?;
-                std::fs::rename(&tmp, path).map_err(|e| Error::io("moving into place", path, e))?;
+                std::fs::rename(&tmp, path).map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    Error::io("moving into place", path, e)
+                })?;
                 Ok(vec![path.clone()])
             }
-            SampleOutput::Pngs(dir) => bytes
-                .chunks(PIXELS)
-                .enumerate()
-                .map(|(k, image)| {
-                    let rgb: Vec<u8> = image.iter().flat_map(|&v| [v, v, v]).collect();
-                    let path = dir.join(format!("sample_{k:05}.png"));
-                    write_file(&path, &encode_png(28, 28, &rgb)?)?;
-                    Ok(path)
-                })
-                .collect(),
+            SampleOutput::Pngs(dir) => {
+                let written = bytes
+                    .chunks(PIXELS)
+                    .enumerate()
+                    .map(|(k, image)| {
+                        let rgb: Vec<u8> = image.iter().flat_map(|&v| [v, v, v]).collect();
+                        let path = dir.join(sample_png(k));
+                        write_file(&path, &encode_png(28, 28, &rgb)?)?;
+                        Ok(path)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                remove_samples_from(dir, written.len());
+                Ok(written)
+            }
+        }
+    }
+}
+
+/// The name of the `k`-th sample in a folder of PNGs.
+fn sample_png(k: usize) -> String {
+    format!("sample_{k:05}.png")
+}
+
+/// Removes the samples numbered `from` on (`sample_00012.png`, ...) that an earlier call left in
+/// `dir`; files of other names are not touched.
+fn remove_samples_from(dir: &Path, from: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let number = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("sample_"))
+            .and_then(|n| n.strip_suffix(".png"));
+        if let Some(k) = number.filter(|k| k.len() >= 5).and_then(|k| k.parse::<usize>().ok()) {
+            if k >= from {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 }

@@ -370,7 +370,9 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             println!("wrote {}/activations.png and activations.svg", out.display());
             Ok(Outcome::Finished)
         }),
-        Command::Export { run, out, lang, size, svg } => usable_out_dir(&out).and_then(|()| {
+        Command::Export { run, out, lang, size, svg } => (|| {
+            // Every input checked before the output folder is made: the options here, the run in
+            // report::export.
             let options = genlab::ExportOptions {
                 language: genlab::Language::from_code(&lang)?,
                 size: size.as_deref().map(parse_size).transpose()?,
@@ -383,7 +385,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             }
             println!("figures={} lang={} out={}", written.len(), options.language.code(), out.display());
             Ok(Outcome::Finished)
-        }),
+        })(),
         Command::Summary => {
             for s in [
                 summaries::generator(),

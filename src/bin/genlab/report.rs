@@ -147,6 +147,7 @@ pub fn write_autoencoder_outputs(ae: &Autoencoder, dir: &Path) -> Result<Vec<Pat
 /// Writes every figure of the run in `run` (a `genlab gan` / `genlab autoencoder` output
 /// directory or a notebook's `runs/gan`) into `out`, as `options` says.
 pub fn export(run: &Path, out: &Path, options: &ExportOptions) -> Result<Vec<PathBuf>> {
+    options.check()?;
     let checkpoint = run.join(CHECKPOINT_FILE);
     if !checkpoint.is_file() {
         return Err(Error::InvalidArgument(format!(
@@ -155,9 +156,9 @@ pub fn export(run: &Path, out: &Path, options: &ExportOptions) -> Result<Vec<Pat
         )));
     }
     match Gan::load_checkpoint(&checkpoint) {
-        Ok(gan) => gan.export_figures(out, options),
+        Ok(gan) => crate::run::usable_out_dir(out).and_then(|()| gan.export_figures(out, options)),
         Err(gan_error) => match Autoencoder::load_checkpoint(&checkpoint) {
-            Ok(ae) => ae.export_figures(out, options),
+            Ok(ae) => crate::run::usable_out_dir(out).and_then(|()| ae.export_figures(out, options)),
             Err(ae_error) => Err(Error::InvalidArgument(format!(
                 "{} is neither a GAN checkpoint ({gan_error}) nor an autoencoder checkpoint ({ae_error})",
                 checkpoint.display()
