@@ -391,6 +391,16 @@ const STATE_KEY: &str = "genlab_state";
 /// Metadata key of the tensors' checksum.
 const CHECKSUM_KEY: &str = "genlab_checksum";
 
+/// `first`, or when it refused the checkpoint's tensors ([`Error::Checkpoint`]), what `other`
+/// gives: the same networks spelled another way (the lecture's, built in or typed line by
+/// line). When both refuse, the first refusal is the one reported.
+pub(crate) fn or_other_spelling<T>(first: Result<T>, other: impl FnOnce() -> Result<T>) -> Result<T> {
+    match first {
+        Err(refused @ Error::Checkpoint { .. }) => other().map_err(|_| refused),
+        decided => decided,
+    }
+}
+
 /// The largest header the safetensors reader accepts (its `MAX_HEADER_SIZE`).
 const MAX_HEADER_BYTES: u64 = 100_000_000;
 

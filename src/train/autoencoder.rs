@@ -606,11 +606,8 @@ impl Autoencoder {
     /// line by line as in notebook 02 ([`models::exercises`]).
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Autoencoder> {
         let path = path.as_ref();
-        Self::lecture().load_checkpoint(path).or_else(|first| match first {
-            Error::Checkpoint { .. } => Self::with_networks::<models::exercises::Encoder, models::exercises::Decoder>()
-                .load_checkpoint(path)
-                .map_err(|_| first),
-            other => Err(other),
+        crate::kit::checkpoint::or_other_spelling(Self::lecture().load_checkpoint(path), || {
+            Self::with_networks::<models::exercises::Encoder, models::exercises::Decoder>().load_checkpoint(path)
         })
     }
 

@@ -1007,11 +1007,8 @@ impl Gan {
     /// are grouped differently. `genlab score`, `sample` and `export` read notebook runs so.
     pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Gan> {
         let path = path.as_ref();
-        Self::lecture().load_checkpoint(path).or_else(|first| match first {
-            Error::Checkpoint { .. } => Self::with_networks::<models::exercises::Generator, models::exercises::Discriminator>()
-                .load_checkpoint(path)
-                .map_err(|_| first),
-            other => Err(other),
+        crate::kit::checkpoint::or_other_spelling(Self::lecture().load_checkpoint(path), || {
+            Self::with_networks::<models::exercises::Generator, models::exercises::Discriminator>().load_checkpoint(path)
         })
     }
 
