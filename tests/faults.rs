@@ -44,6 +44,15 @@ fn ae_run(name: &str) -> PathBuf {
     dir
 }
 
+/// `genlab gan --iterations 1` with MNIST read from `data` (a folder whose files a test spoiled).
+fn one_gan_iteration_on(data: &Path) -> Output {
+    genlab()
+        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
+        .env("GENLAB_DATA", data)
+        .output()
+        .unwrap()
+}
+
 /// Rewrites a run's checkpoint through `change` (checksum recomputed: the content is what is
 /// hostile, not the file).
 fn edit_checkpoint(dir: &Path, change: impl FnOnce(&mut TensorStore)) {
@@ -289,20 +298,12 @@ fn oversized_and_endless_data_files_are_refused() {
     }
     std::fs::write(data.join("t10k-labels-idx1-ubyte.gz"), gz.finish().unwrap()).unwrap();
     let started = Instant::now();
-    let out = genlab()
-        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
-        .env("GENLAB_DATA", &data)
-        .output()
-        .unwrap();
+    let out = one_gan_iteration_on(&data);
     refused(&out, &["t10k-labels", "more data bytes than the 10000"]);
     assert!(started.elapsed() < Duration::from_secs(60));
     std::fs::remove_file(data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    let out = genlab()
-        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
-        .env("GENLAB_DATA", &data)
-        .output()
-        .unwrap();
+    let out = one_gan_iteration_on(&data);
     refused(&out, &["t10k-labels", "not a regular file"]);
 }
 
@@ -433,11 +434,7 @@ fn a_named_pipe_in_place_of_mnist_is_refused_not_waited_on() {
     std::fs::remove_file(data.join("t10k-labels-idx1-ubyte.gz")).unwrap();
     fifo(&data.join("t10k-labels-idx1-ubyte.gz"));
     let started = Instant::now();
-    let out = genlab()
-        .args(["gan", "--iterations", "1", "--out", "unused-dir"])
-        .env("GENLAB_DATA", &data)
-        .output()
-        .unwrap();
+    let out = one_gan_iteration_on(&data);
     refused(&out, &["t10k-labels", "not a regular file"]);
     assert!(started.elapsed() < Duration::from_secs(60), "it waited on the pipe");
     // The same pipe in a local mirror: fetch-mnist names the file and goes on to fail cleanly.
