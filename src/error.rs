@@ -67,6 +67,13 @@ pub enum Error {
         /// The process holding it, as its lock file says.
         pid: String,
     },
+    /// A run's directory was moved or deleted while the run was writing to it.
+    #[error("{dir} was moved or deleted while a run was writing to it, so nothing more was written (the folder is not made again). Continue the run from where its folder is now: `--resume NEW_PATH` (`resume(..)` in the crate); it holds the last checkpoint")]
+    RunDirMoved {
+        /// The directory's path when the run took it.
+        dir: PathBuf,
+    },
+
     /// An argument is outside what the operation accepts.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

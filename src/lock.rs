@@ -40,8 +40,12 @@ impl DirLock {
     /// process has let go. Called before each write into the directory.
     pub(crate) fn ensure(&self) -> Result<()> {
         let mut held = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if held.is_some() {
-            return Ok(());
+        if let Some(file) = held.as_ref() {
+            // Writing on would make the directory again, without its lock or its run.
+            return match still_in_place(file, &self.path) {
+                true => Ok(()),
+                false => Err(Error::RunDirMoved { dir: self.dir.clone() }),
+            };
         }
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -89,6 +93,22 @@ impl DirLock {
             }
             Err(TryLockError::Error(e)) => Err(Error::io("locking", &self.path, e)),
         }
+    }
+}
+
+/// Whether `path` still names the locked `file` (a directory moved, removed or replaced while
+/// locked no longer does). Without file identities (outside Unix): whether it still exists.
+fn still_in_place(file: &File, path: &Path) -> bool {
+    let Ok(now) = std::fs::symlink_metadata(path) else { return false };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        file.metadata().is_ok_and(|held| (held.dev(), held.ino()) == (now.dev(), now.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        now.is_file()
     }
 }
 

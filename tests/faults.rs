@@ -579,3 +579,128 @@ fn a_checkpoint_that_is_not_a_file_is_named_as_what_it_is() {
     std::os::unix::fs::symlink(dir.join(CHECKPOINT_FILE), dir.join(CHECKPOINT_FILE)).unwrap();
     refused(&resume("gan", &dir, &["--iterations", "4"]), &["symbolic link", "loop"]);
 }
+
+/// The length of a checkpoint's header (its first 8 bytes).
+fn header_bytes(dir: &Path) -> u64 {
+    let bytes = std::fs::read(dir.join(CHECKPOINT_FILE)).unwrap();
+    u64::from_le_bytes(bytes[..8].try_into().unwrap())
+}
+
+/// Round two, 1: snapshot images live in the checkpoint's tensors, not in its header (a snapshot
+/// at every iteration once outgrew the 100 MB a reader accepts); a checkpoint of the older
+/// layout, images in the JSON state, still loads with them. 18: a tensor the run does not use is
+/// refused instead of being dropped at the next save.
+#[test]
+fn snapshots_are_tensors_and_unknown_tensors_are_refused() {
+    let dir = gan_run("fault-snapshot-tensors");
+    let three = header_bytes(&dir);
+    let out = resume("gan", &dir, &["--iterations", "30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // 27 more snapshots of 25 images: as text they would add over 4 MB to the header.
+    let thirty = header_bytes(&dir);
+    assert!(thirty - three < 27 * 1000, "the header grew from {three} to {thirty} bytes");
+    let path = dir.join(CHECKPOINT_FILE);
+    let snapshots = genlab::Gan::load_checkpoint(&path).unwrap().history().snapshots.clone();
+    assert_eq!(snapshots.len(), 30);
+    assert!(snapshots.iter().all(|s| s.images.len() == 25 * 784));
+
+    let good = std::fs::read(&path).unwrap();
+    edit_checkpoint(&dir, |s| {
+        let (_, images) = s.tensors.remove("history.snapshots").unwrap();
+        let mut state: serde_json::Value = serde_json::from_str(&s.state).unwrap();
+        let list = state.pointer_mut("/history/snapshots").unwrap().as_array_mut().unwrap();
+        for (snapshot, grid) in list.iter_mut().zip(images.chunks(25 * 784)) {
+            snapshot["images"] = serde_json::json!(grid);
+        }
+        s.state = state.to_string();
+    });
+    assert!(header_bytes(&dir) > 4_000_000, "the older layout keeps images in the header");
+    let old = genlab::Gan::load_checkpoint(&path).unwrap();
+    assert_eq!(old.history().snapshots, snapshots);
+
+    std::fs::write(&path, &good).unwrap();
+    edit_checkpoint(&dir, |s| {
+        s.tensors.insert("notes.extra".into(), (vec![2], vec![1.0, 2.0]));
+    });
+    refused(
+        &resume("gan", &dir, &["--iterations", "31"]),
+        &["holds tensor `notes.extra`", "left as it is"],
+    );
+}
+
+/// Round two, 6: a folder of the user's own files, named as a run's outputs but holding no run,
+/// is refused, with `--force` too, and keeps every file.
+#[test]
+fn a_folder_of_other_files_is_not_overwritten() {
+    let dir = common::temp_dir("fault-foreign").join("mine");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["history.csv", "losses.png", "notes.txt"] {
+        std::fs::write(dir.join(name), name).unwrap();
+    }
+    for force in [&[][..], &["--force"]] {
+        let out = genlab()
+            .args(["gan", "--iterations", "1", "--out", dir.to_str().unwrap()])
+            .args(force)
+            .output()
+            .unwrap();
+        refused(&out, &["holds no genlab run", "would be overwritten", "new or empty folder"]);
+    }
+    for name in ["history.csv", "losses.png", "notes.txt"] {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), name);
+    }
+    assert!(!dir.join("run.json").exists());
+}
+
+/// Round two, 5: the checkpoint holds a run whole; a missing or damaged `run.json` (how it was
+/// started) is written anew with a warning instead of blocking `--resume`.
+#[test]
+fn a_run_resumes_without_its_run_json() {
+    let dir = gan_run("fault-run-json");
+    std::fs::remove_file(dir.join("run.json")).unwrap();
+    let out = resume("gan", &dir, &["--iterations", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("continuing from the checkpoint, to 4 in all"),
+        "{}",
+        stderr(&out)
+    );
+    let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!((info["target"].as_u64(), info["seed"].as_u64()), (Some(4), Some(0)));
+    std::fs::write(dir.join("run.json"), "{\"command\": \"ga").unwrap();
+    let out = resume("gan", &dir, &["--iterations", "5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("iterations=5"), "{}", stdout(&out));
+}
+
+/// Round two, 5: a run folder moved while the run trains is not made again at its old path
+/// (with no lock and no run.json); the run stops, saying where to continue, and continues there.
+#[test]
+fn a_run_folder_moved_while_training_is_not_made_again() {
+    let root = common::temp_dir("fault-moved");
+    let (old, new) = (root.join("run"), root.join("renamed"));
+    let child = genlab()
+        .args([
+            "gan",
+            "--iterations",
+            "2000",
+            "--snapshot-every",
+            "1",
+            "--out",
+            old.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !old.join(CHECKPOINT_FILE).exists() {
+        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint after two minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::rename(&old, &new).unwrap();
+    let out = child.wait_with_output().unwrap();
+    refused(&out, &["was moved or deleted", "--resume NEW_PATH"]);
+    assert!(!old.exists(), "the old path was made again");
+    let out = resume("gan", &new, &["--iterations", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

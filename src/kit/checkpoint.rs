@@ -14,6 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The checkpoint tensor that holds a run's snapshot images (a GAN's grids, an autoencoder's
+/// reconstructions), one row per snapshot.
+pub(crate) const SNAPSHOTS_TENSOR: &str = "history.snapshots";
+
 /// A trainer whose whole state goes into one checkpoint in its run directory: its tensors by
 /// name and a JSON state (its config and counters) tagged with its kind.
 pub(crate) trait Checkpointed: Sized {
@@ -86,10 +90,30 @@ pub(crate) trait Checkpointed: Sized {
         let store = TensorStore::load(path)?;
         let tagged: Tagged<Self::Config, Self::Counters> = store.state(path, Self::KIND, Self::WHAT)?;
         let mut trainer = Self::fresh(tagged.config, run)?;
-        trainer.restore(&store, tagged.counters).map_err(|reason| Error::Checkpoint {
+        let bad = |reason: String| Error::Checkpoint {
             path: path.to_path_buf(),
             reason,
-        })?;
+        };
+        trainer.restore(&store, tagged.counters).map_err(bad)?;
+        // A tensor the trainer does not take would be dropped at its next checkpoint.
+        let mut taken = TensorStore::default();
+        trainer.put_tensors(&mut taken);
+        let unknown: Vec<&str> = store
+            .tensors
+            .keys()
+            .filter(|k| !taken.tensors.contains_key(*k))
+            .map(String::as_str)
+            .collect();
+        if let [first, ..] = unknown[..] {
+            let more = match unknown.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            return Err(bad(format!(
+                "it holds tensor `{first}`{more}, which this run does not use: written by another genlab or \
+                 edited; nothing was loaded, and the file was left as it is"
+            )));
+        }
         Ok(trainer)
     }
 
@@ -167,6 +191,32 @@ impl TensorStore {
                  that trained it)"
             ))
         })
+    }
+
+    /// Adds equally long rows (a run's snapshot images) as one tensor `name` of shape
+    /// `[rows, len]`; nothing when there are no rows. Images go here rather than into the JSON
+    /// state, whose header a safetensors reader caps at 100 MB.
+    pub fn put_rows<'a>(&mut self, name: &str, rows: impl ExactSizeIterator<Item = &'a [f32]>) {
+        let count = rows.len();
+        let values: Vec<f32> = rows.flatten().copied().collect();
+        if count > 0 {
+            self.tensors.insert(name.into(), (vec![count, values.len() / count], values));
+        }
+    }
+
+    /// The rows of tensor `name` (written by [`put_rows`](TensorStore::put_rows)), checked to be
+    /// `count` rows of `len` values; `None` when the store has no such tensor (a checkpoint from
+    /// before genlab kept images there, whose JSON state holds them).
+    pub fn take_rows(&self, name: &str, count: usize, len: usize) -> std::result::Result<Option<Vec<Vec<f32>>>, String> {
+        let Some((shape, values)) = self.tensors.get(name) else {
+            return Ok(None);
+        };
+        if *shape != [count, len] {
+            return Err(format!(
+                "tensor `{name}` has shape {shape:?}, the run's history needs [{count}, {len}]"
+            ));
+        }
+        Ok(Some(values.chunks_exact(len.max(1)).map(<[f32]>::to_vec).collect()))
     }
 
     /// Adds an optimiser's moments under `prefix.`.
@@ -280,10 +330,9 @@ impl TensorStore {
             return Err(Error::Checkpoint {
                 path: path.to_path_buf(),
                 reason: format!(
-                    "its header would be {:.1} MB, over the {} MB a safetensors reader accepts (the run's \
-                     snapshots are kept in it), so it was not written and the earlier checkpoint was kept: \
-                     take snapshots less often (snapshot_every, --snapshot-every) or of fewer images \
-                     (snapshot_images)",
+                    "its header (the run's settings and history) would be {:.1} MB, over the {} MB a \
+                     safetensors reader accepts, so it was not written and the earlier checkpoint was kept: \
+                     continue from that checkpoint with fewer iterations or judged snapshots",
                     header as f64 / 1e6,
                     MAX_HEADER_BYTES / 1_000_000
                 ),
@@ -314,7 +363,7 @@ impl TensorStore {
         let (_, metadata) = SafeTensors::read_metadata(&buffer).map_err(|e| match e {
             ::safetensors::SafeTensorError::HeaderTooLarge => bad(format!(
                 "its header is over the {} MB a safetensors reader accepts (written by a genlab that kept \
-                 many snapshots in it); this file cannot be read",
+                 snapshot images in it); this file cannot be read: start the run again",
                 MAX_HEADER_BYTES / 1_000_000
             )),
             other => bad(format!("not a safetensors file ({other:?})")),
@@ -426,7 +475,7 @@ mod tests {
         let readable = std::fs::read(&path).unwrap();
         store.state = format!("{{\"snapshots\":\"{}\"}}", "7".repeat(MAX_HEADER_BYTES as usize));
         let err = store.save(&path).unwrap_err().to_string();
-        assert!(err.contains("100 MB") && err.contains("snapshot_every"), "{err}");
+        assert!(err.contains("100 MB") && err.contains("earlier checkpoint was kept"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), readable, "the readable checkpoint was kept");
         assert!(TensorStore::load(&path).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();

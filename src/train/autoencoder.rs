@@ -6,7 +6,7 @@ use super::{finite_or_diverged, on_worker_thread, Outcome, MAX_BATCH, MAX_IMAGES
 use crate::data::{add_noise, image_batch, ImageBatch, Mnist, Scaling, Split};
 use crate::error::{Error, Result};
 use crate::figures::{words, Figure, PixelRange};
-use crate::kit::checkpoint::{Checkpointed, TensorStore};
+use crate::kit::checkpoint::{Checkpointed, TensorStore, SNAPSHOTS_TENSOR};
 use crate::kit::progress::Progress;
 use crate::kit::run_dir::{Claim, RunDir};
 use crate::kit::state::{RunSettings, TrainerState};
@@ -117,8 +117,9 @@ pub struct AutoencoderHistory {
     /// Binary cross-entropy on the test set after each epoch (Keras' `val_loss`).
     pub test_loss: Vec<f32>,
     /// Reconstructions (in `[0, 1]`) of the run's snapshot test images after each epoch, their
-    /// 784 values each concatenated.
-    #[serde(default)]
+    /// 784 values each concatenated. (A checkpoint keeps them as its `snapshots` tensor, not in
+    /// its JSON state.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub snapshots: Vec<Vec<f32>>,
 }
 
@@ -130,7 +131,19 @@ struct AutoencoderCounters {
     step_in_epoch: u64,
     epoch_loss_sum: f64,
     epoch_images: u64,
+    #[serde(serialize_with = "history_without_images")]
     history: AutoencoderHistory,
+}
+
+/// The history as a checkpoint's JSON state holds it: the reconstructions go into the
+/// checkpoint's `snapshots` tensor instead ([`SNAPSHOTS_TENSOR`]).
+fn history_without_images<S: serde::Serializer>(history: &AutoencoderHistory, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    AutoencoderHistory {
+        train_loss: history.train_loss.clone(),
+        test_loss: history.test_loss.clone(),
+        snapshots: Vec::new(),
+    }
+    .serialize(serializer)
 }
 
 impl AutoencoderCounters {
@@ -414,10 +427,17 @@ impl<N: AutoencoderNetwork> Checkpointed for AutoencoderCore<N> {
         self.state.run.as_ref()
     }
     fn put_tensors(&self, store: &mut TensorStore) {
+        let snapshots = &self.state.counters.history.snapshots;
+        store.put_rows(SNAPSHOTS_TENSOR, snapshots.iter().map(Vec::as_slice));
         store.put_module("autoencoder", &self.net.net);
         store.put_optimizer("opt", &self.net.opt);
     }
-    fn restore(&mut self, store: &TensorStore, counters: AutoencoderCounters) -> std::result::Result<(), String> {
+    fn restore(&mut self, store: &TensorStore, mut counters: AutoencoderCounters) -> std::result::Result<(), String> {
+        let size = self.state.config.snapshot_images * 784;
+        let epochs = usize::try_from(counters.epoch).map_err(|_| "its epoch count overflows")?;
+        if let Some(rows) = store.take_rows(SNAPSHOTS_TENSOR, epochs, size)? {
+            counters.history.snapshots = rows;
+        }
         let per_epoch = self.steps_per_epoch();
         counters.check(
             per_epoch,

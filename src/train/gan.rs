@@ -7,7 +7,7 @@ use crate::data::{data_dir, image_batch, Mnist, Scaling};
 use crate::error::{Error, Result};
 use crate::figures::{words, Animation, Figure, PixelRange};
 use crate::judge::{reference_digits, DigitClassifier, SampleScore, JUDGE_NOISE_SEED, MAX_SAMPLES};
-use crate::kit::checkpoint::{Checkpointed, TensorStore};
+use crate::kit::checkpoint::{Checkpointed, TensorStore, SNAPSHOTS_TENSOR};
 use crate::kit::ema::Ema;
 use crate::kit::progress::Progress;
 use crate::kit::run_dir::{Claim, RunDir};
@@ -252,7 +252,9 @@ pub(crate) fn sampling_noise(config: &GanConfig, width: usize, n: usize, rng: &m
 pub struct Snapshot {
     /// The iteration, as the lecture labels it (0, 200, 400, ...).
     pub iteration: u64,
-    /// `snapshot_images` images of 28x28 pixels in `[-1, 1]`, concatenated.
+    /// `snapshot_images` images of 28x28 pixels in `[-1, 1]`, concatenated. (A checkpoint keeps
+    /// them as its `snapshots` tensor, not in its JSON state.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<f32>,
     /// The judge's score of `judge_samples` digits (noise seed [`JUDGE_NOISE_SEED`](crate::judge::JUDGE_NOISE_SEED), as `genlab score` draws
     /// them), when [`GanConfig::judge_samples`] is set.
@@ -311,7 +313,32 @@ struct Judge {
 struct GanCounters {
     /// Iterations trained.
     iteration: u64,
+    #[serde(serialize_with = "history_without_images")]
     history: GanHistory,
+}
+
+/// The history as a checkpoint's JSON state holds it: the snapshots' images go into the
+/// checkpoint's `snapshots` tensor instead ([`SNAPSHOTS_TENSOR`]).
+fn history_without_images<S: serde::Serializer>(history: &GanHistory, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    let snapshots = history
+        .snapshots
+        .iter()
+        .map(|s| Snapshot {
+            iteration: s.iteration,
+            images: Vec::new(),
+            score: s.score.clone(),
+            raw_score: s.raw_score.clone(),
+        })
+        .collect();
+    GanHistory {
+        d_loss_real: history.d_loss_real.clone(),
+        d_loss_fake: history.d_loss_fake.clone(),
+        g_loss: history.g_loss.clone(),
+        d_real: history.d_real.clone(),
+        d_fake: history.d_fake.clone(),
+        snapshots,
+    }
+    .serialize(serializer)
 }
 
 impl GanCounters {
@@ -723,6 +750,8 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> Checkpointed for GanCore<G, D
         self.state.run.as_ref()
     }
     fn put_tensors(&self, store: &mut TensorStore) {
+        let snapshots = &self.state.counters.history.snapshots;
+        store.put_rows(SNAPSHOTS_TENSOR, snapshots.iter().map(|s| s.images.as_slice()));
         store.put_module("generator", &self.generator.net);
         store.put_module("discriminator", &self.discriminator.net);
         if let Some(ema) = &self.ema {
@@ -731,7 +760,13 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> Checkpointed for GanCore<G, D
         store.put_optimizer("opt_g", &self.generator.opt);
         store.put_optimizer("opt_d", &self.discriminator.opt);
     }
-    fn restore(&mut self, store: &TensorStore, counters: GanCounters) -> std::result::Result<(), String> {
+    fn restore(&mut self, store: &TensorStore, mut counters: GanCounters) -> std::result::Result<(), String> {
+        let snapshots = &mut counters.history.snapshots;
+        if let Some(rows) = store.take_rows(SNAPSHOTS_TENSOR, snapshots.len(), self.state.config.snapshot_images * 784)? {
+            for (snapshot, images) in snapshots.iter_mut().zip(rows) {
+                snapshot.images = images;
+            }
+        }
         counters.check(&self.state.config)?;
         store.take_module("generator", &mut self.generator.net)?;
         store.take_module("discriminator", &mut self.discriminator.net)?;

@@ -39,19 +39,16 @@ impl RunInfo {
     pub fn load(dir: &Path) -> Result<RunInfo> {
         let path = dir.join(RUN_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
-        serde_json::from_str(&text).map_err(|e| Error::Checkpoint {
-            path,
-            reason: format!("run.json is unreadable ({e})"),
-        })
+        serde_json::from_str(&text).map_err(|e| Error::InvalidArgument(format!("{} is unreadable ({e})", path.display())))
     }
 }
 
 /// The other files a run writes there.
 const FILES: [&str; 4] = [RUN_FILE, "history.csv", "scores.csv", "training.gif"];
 
-/// Removes what an earlier run wrote into `dir` (`--force`): its figures, history, `run.json`
-/// and snapshot grids. Other files are left alone.
-pub fn remove_outputs(dir: &Path) -> Result<()> {
+/// The files in `dir` named as a run's outputs: its figures, history, `run.json` and snapshot
+/// grids (what `--force` removes and a new run writes).
+fn output_files(dir: &Path) -> Vec<PathBuf> {
     let figures = GAN_FIGURES
         .iter()
         .chain(&AUTOENCODER_FIGURES)
@@ -65,8 +62,35 @@ pub fn remove_outputs(dir: &Path) -> Result<()> {
                 .is_some_and(|n| n.starts_with("iteration_") && n.ends_with(".png"))
         }));
     }
-    for path in paths.iter().filter(|p| p.is_file()) {
-        std::fs::remove_file(path).map_err(|e| Error::io("removing", path, e))?;
+    paths.retain(|p| p.is_file());
+    paths
+}
+
+/// Refuses an output folder that holds files a run would overwrite (`history.csv`,
+/// `losses.png`, ...) but no run of genlab's (no `run.json`, no checkpoint): they are the
+/// user's own, and neither a new run nor `--force` may replace them.
+pub fn refuse_foreign_files(dir: &Path) -> Result<()> {
+    if dir.join(RUN_FILE).exists() || dir.join(CHECKPOINT_FILE).exists() {
+        return Ok(());
+    }
+    let found = output_files(dir);
+    let Some(first) = found.first() else { return Ok(()) };
+    let more = match found.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Err(Error::InvalidArgument(format!(
+        "--out {} holds no genlab run, but {}{more} there would be overwritten: give a new or empty folder",
+        dir.display(),
+        first.file_name().unwrap_or_default().to_string_lossy(),
+    )))
+}
+
+/// Removes what an earlier run wrote into `dir` (`--force`): its figures, history, `run.json`
+/// and snapshot grids. Other files are left alone.
+pub fn remove_outputs(dir: &Path) -> Result<()> {
+    for path in output_files(dir) {
+        std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
     }
     Ok(())
 }

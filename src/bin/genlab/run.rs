@@ -2,7 +2,7 @@
 //! directory, train to the target total with Ctrl-C handling, write the figures and history,
 //! and print the last line scripts read.
 
-use crate::report::{remove_outputs, write_autoencoder_outputs, write_gan_outputs, RunInfo, RUN_FILE};
+use crate::report::{refuse_foreign_files, remove_outputs, write_autoencoder_outputs, write_gan_outputs, RunInfo, RUN_FILE};
 use genlab::train::Trainer;
 use genlab::train::CHECKPOINT_FILE;
 use genlab::{Autoencoder, AutoencoderConfig, Error, Gan, GanConfig, Outcome, Result, StopFlag};
@@ -27,6 +27,10 @@ pub trait CliRun: Trainer {
     const COMMAND: &'static str;
     /// The total trained when no count is given (the lecture's).
     const LECTURE_TOTAL: u64;
+    /// Iterations or epochs done.
+    fn done(&self) -> u64;
+    /// The run's seed.
+    fn seed(&self) -> u64;
     /// Where it stands against `target`, e.g. "at iteration 5 of 41".
     fn position(&self, target: u64) -> String;
     /// Trains until `target` iterations or epochs are done.
@@ -48,14 +52,31 @@ pub fn run<R: CliRun>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, 
     let (mut trainer, dir, info) = match (resume, fresh) {
         (Some(dir), _) => {
             let trainer = R::resume(&dir)?;
-            let mut info = RunInfo::load(&dir)?;
-            if let Some(total) = total {
-                info.target = total;
-            }
+            let info = match RunInfo::load(&dir) {
+                Ok(info) => RunInfo {
+                    target: total.unwrap_or(info.target),
+                    ..info
+                },
+                // The checkpoint holds the whole run; run.json only says how it was started.
+                Err(e) => {
+                    let info = RunInfo {
+                        target: total.unwrap_or(R::LECTURE_TOTAL.max(trainer.done())),
+                        ..RunInfo::of::<R>(trainer.seed())
+                    };
+                    eprintln!(
+                        "warning: {e}\n  continuing from the checkpoint, to {} in all (give the total to train \
+                         to if that is not it); a new {RUN_FILE} records this command",
+                        info.target
+                    );
+                    info.save(&dir)?;
+                    info
+                }
+            };
             println!("resuming {} {}", dir.display(), trainer.position(info.target));
             (trainer, dir, info)
         }
         (None, Some(fresh)) => {
+            refuse_foreign_files(&fresh.dir)?;
             if !fresh.force && fresh.dir.join(RUN_FILE).exists() {
                 return Err(Error::RunExists {
                     dir: fresh.dir,
@@ -70,11 +91,8 @@ pub fn run<R: CliRun>(fresh: Option<Fresh<R::Config>>, resume: Option<PathBuf>, 
                 R::start(fresh.config)?
             };
             let info = RunInfo {
-                command: R::COMMAND.into(),
-                args: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
-                seed: fresh.seed,
                 target: total.unwrap_or(R::LECTURE_TOTAL),
-                version: env!("CARGO_PKG_VERSION").into(),
+                ..RunInfo::of::<R>(fresh.seed)
             };
             info.save(&fresh.dir)?;
             (trainer, fresh.dir, info)
@@ -121,9 +139,28 @@ fn write_last_good<R: CliRun>(dir: &Path, info: &RunInfo) {
     }
 }
 
+impl RunInfo {
+    /// This command's record of a run of `R` with `seed` (its target set by the caller).
+    fn of<R: CliRun>(seed: u64) -> RunInfo {
+        RunInfo {
+            command: R::COMMAND.into(),
+            args: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
+            seed,
+            target: R::LECTURE_TOTAL,
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
 impl CliRun for Gan {
     const COMMAND: &'static str = "gan";
     const LECTURE_TOTAL: u64 = GanConfig::LECTURE_ITERATIONS;
+    fn done(&self) -> u64 {
+        self.iteration()
+    }
+    fn seed(&self) -> u64 {
+        self.config().seed
+    }
     fn position(&self, target: u64) -> String {
         format!("at iteration {} of {target}", self.iteration())
     }
@@ -148,6 +185,12 @@ impl CliRun for Gan {
 impl CliRun for Autoencoder {
     const COMMAND: &'static str = "autoencoder";
     const LECTURE_TOTAL: u64 = AutoencoderConfig::LECTURE_EPOCHS;
+    fn done(&self) -> u64 {
+        self.epoch()
+    }
+    fn seed(&self) -> u64 {
+        self.config().seed
+    }
     fn position(&self, target: u64) -> String {
         format!("after {} of {target} epochs", self.epoch())
     }
