@@ -12,10 +12,47 @@ use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
 use dfdx::nn::ModuleMut;
 use dfdx::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// File name of the trained judge in the data directory.
 pub const CLASSIFIER_FILE: &str = "classifier.safetensors";
+
+/// The environment variable naming genlab's cache folder, where the judge goes when the data
+/// directory is read-only.
+pub const CACHE_ENV: &str = "GENLAB_CACHE";
+
+/// genlab's cache folder: `$GENLAB_CACHE`, else the platform's (`$XDG_CACHE_HOME/genlab` or
+/// `~/.cache/genlab` on Linux, `~/Library/Caches/genlab` on macOS, `%LOCALAPPDATA%\genlab` on
+/// Windows); `None` where none is known.
+pub fn classifier_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = var(CACHE_ENV) {
+        return Some(dir);
+    }
+    let base = if cfg!(windows) {
+        var("LOCALAPPDATA")
+    } else if cfg!(target_os = "macos") {
+        var("HOME").map(|h| h.join("Library").join("Caches"))
+    } else {
+        var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache")))
+    };
+    base.map(|b| b.join("genlab"))
+}
+
+/// Where a newly trained judge is saved: the data directory `dir` when it can be written, else
+/// the cache folder when that can; `None` when neither can.
+pub fn classifier_home(dir: &Path) -> Option<PathBuf> {
+    let writable = |d: &Path| {
+        let probe = d.join(format!(".genlab-write-check.{}.tmp", std::process::id()));
+        let ok = std::fs::create_dir_all(d).is_ok() && std::fs::write(&probe, b"").is_ok();
+        let _ = std::fs::remove_file(&probe);
+        ok
+    };
+    std::iter::once(dir.to_path_buf())
+        .chain(classifier_cache_dir())
+        .find(|d| writable(d))
+        .map(|d| d.join(CLASSIFIER_FILE))
+}
 
 /// The noise seed of judged generator samples (`genlab score`, judged snapshots), so scores of
 /// the same generator agree wherever they are computed.
@@ -61,19 +98,34 @@ impl DigitClassifier {
         Ok(DigitClassifier { dev, net: net.net })
     }
 
-    /// Loads the judge from `dir`, or trains it (3 epochs on all training images) and saves it
-    /// there on first use.
+    /// Loads the judge from `dir` (the data directory) or, where that folder is read-only (a
+    /// class server's shared MNIST), from genlab's cache folder ([`classifier_cache_dir`]); or
+    /// trains it (3 epochs on all training images) and saves it where it can, on first use. A
+    /// judge that cannot be saved anywhere is still used, with a warning.
     pub fn load_or_train(dir: &Path, mnist: &Mnist) -> Result<DigitClassifier> {
         let path = dir.join(CLASSIFIER_FILE);
-        if path.is_file() {
-            return Self::load(&path);
+        let cached = classifier_cache_dir().map(|d| d.join(CLASSIFIER_FILE));
+        if let Some(found) = std::iter::once(&path).chain(&cached).find(|p| p.is_file()) {
+            return Self::load(found);
         }
-        println!(
-            "training the digit classifier that judges samples (once; saved to {})",
-            path.display()
-        );
+        let home = classifier_home(dir);
+        match &home {
+            Some(to) => println!(
+                "training the digit classifier that judges samples (once; saved to {})",
+                to.display()
+            ),
+            None => println!(
+                "training the digit classifier that judges samples ({} is read-only and no cache folder is \
+                 writable, so it will not be saved: set GENLAB_CACHE to a writable folder)",
+                dir.display()
+            ),
+        }
         let judge = Self::train(mnist, 3, mnist.train.len(), 0, 100)?;
-        judge.save(&path)?;
+        if let Some(to) = home {
+            if let Err(e) = judge.save(&to) {
+                eprintln!("warning: the digit classifier was trained but not saved ({e}); it judges this run only");
+            }
+        }
         Ok(judge)
     }
 

@@ -689,12 +689,22 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
             )));
         }
         let noise = sampling_noise(&self.state.config, G::NOISE, n, &mut step_rng(seed, 0, Stream::Display));
-        finite_images(generator.images(&self.dev, &noise)?.as_vec())
+        self.images_in_passes(generator, &noise)
+    }
+
+    /// `generator`'s images for `noise`, a few hundred per forward pass (10,000 digits in one
+    /// pass held 4 GB of activations); an error when any value is not finite.
+    fn images_in_passes(&self, generator: &G, noise: &[f32]) -> Result<Vec<f32>> {
+        let mut images = Vec::with_capacity(noise.len() / G::NOISE * 784);
+        for chunk in noise.chunks(SAMPLES_PER_PASS * G::NOISE) {
+            images.extend(finite_images(generator.images(&self.dev, chunk)?.as_vec())?);
+        }
+        Ok(images)
     }
 
     fn generate_from(&self, noise: &[f32]) -> Result<Vec<f32>> {
         self.check_noise(noise, MAX_IMAGES_PER_CALL)?;
-        finite_images(self.sampler()?.images(&self.dev, noise)?.as_vec())
+        self.images_in_passes(&self.sampler()?, noise)
     }
 
     fn noise_size(&self) -> usize {
@@ -710,6 +720,9 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         Ok(self.discriminator.net.logits(x)?.sigmoid().as_vec())
     }
 }
+
+/// Images generated per forward pass (bounds the memory of a large score or export).
+pub(crate) const SAMPLES_PER_PASS: usize = 500;
 
 /// `images` when every value is finite; an error otherwise (weights that are not finite, as in a
 /// damaged or hand-edited checkpoint, would give black samples and a score of 0 that looks real).

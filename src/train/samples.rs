@@ -1,15 +1,12 @@
 //! Generated digits written out as data: an IDX file (MNIST's format) or a folder of PNGs.
 
-use super::gan::{sampling_noise, Gan};
+use super::gan::{sampling_noise, Gan, SAMPLES_PER_PASS};
 use super::MAX_IMAGES_PER_CALL;
 use crate::data::{idx_images, Scaling, PIXELS};
 use crate::error::{Error, Result};
 use crate::figures::{encode_png, write_file};
 use crate::rng::{step_rng, Stream};
 use std::path::{Path, PathBuf};
-
-/// Images generated per forward pass while sampling (bounds the memory of a large export).
-const SAMPLES_PER_PASS: usize = 500;
 
 /// Where [`Gan::save_samples`] writes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,15 +2,21 @@
 //! scores a run or an IDX file, `genlab sample` writes a run's digits as IDX or PNGs.
 
 use genlab::data::{data_dir, read_idx, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
-use genlab::judge::{reference_digits, DigitClassifier, CLASSIFIER_FILE};
+use genlab::judge::{classifier_home, reference_digits, DigitClassifier, CACHE_ENV};
 use genlab::train::{SampleOutput, CHECKPOINT_FILE};
 use genlab::{Error, Gan, Outcome};
 use std::path::{Path, PathBuf};
 
 pub fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Result<Outcome> {
     let mnist = Mnist::load()?;
+    let dir = data_dir();
+    let path = classifier_home(&dir).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "neither the data folder {} nor a cache folder can be written: set {CACHE_ENV} to a writable folder",
+            dir.display()
+        ))
+    })?;
     let judge = DigitClassifier::train(&mnist, epochs, train_images.unwrap_or(mnist.train.len()), 0, 100)?;
-    let path = data_dir().join(CLASSIFIER_FILE);
     judge.save(&path)?;
     println!("saved {}", path.display());
     println!("test_accuracy={:.4}", judge.accuracy(&mnist.test)?);
