@@ -789,3 +789,26 @@ fn a_score_of_ten_thousand_digits_stays_small() {
     println!("peak memory of `genlab score --samples 10000`: {peak_mb} MB");
     assert!(peak_mb < 1000, "peak {peak_mb} MB");
 }
+
+/// Round two, 11: a GAN's checkpoint is all `sample` needs, and `export` writes every figure but
+/// the one of real digits where MNIST is missing, saying why.
+#[test]
+fn sampling_and_export_need_no_mnist() {
+    let run_dir = gan_run("fault-no-mnist-run");
+    let root = common::temp_dir("fault-no-mnist");
+    let empty = root.join("no-data");
+    std::fs::create_dir_all(&empty).unwrap();
+    let without_data = |args: &[&str]| genlab().env("GENLAB_DATA", &empty).args(args).output().unwrap();
+    let idx = root.join("digits.idx");
+    let out = without_data(&["sample", run_dir.to_str().unwrap(), "--n", "5", "--out", idx.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::metadata(&idx).unwrap().len(), 16 + 5 * 784);
+    let figures = root.join("figures");
+    let out = without_data(&["export", run_dir.to_str().unwrap(), "--out", figures.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("real_and_generated was not written") && stderr(&out).contains("genlab fetch-mnist"));
+    for name in ["snapshot.png", "losses.png", "latent_walk.png"] {
+        assert!(figures.join(name).is_file(), "{name} missing");
+    }
+    assert!(!figures.join("real_and_generated.png").exists());
+}

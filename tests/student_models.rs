@@ -78,7 +78,7 @@ fn the_lectures_loop_written_out_is_a_step_bit_for_bit() {
         .unwrap();
     for _ in 0..3 {
         let (real, fake, g) = stepped.step().unwrap();
-        let (images, noise) = written.batch();
+        let (images, noise) = written.batch().unwrap();
         assert_eq!((images.len(), noise.len()), (32 * 784, 32 * 100));
         let generated = written.generator_predict(&noise).unwrap();
         let (d_loss_real, d_x) = written.discriminator_train_on_batch(&images, 1.0).unwrap();
@@ -91,7 +91,7 @@ fn the_lectures_loop_written_out_is_a_step_bit_for_bit() {
     }
     assert_eq!(written.history(), stepped.history());
     // The generator's update ends an iteration: without the discriminator's two, it is refused.
-    let (_, noise) = written.batch();
+    let (_, noise) = written.batch().unwrap();
     let err = written.train_on_batch(&noise, 1.0).unwrap_err().to_string();
     assert!(err.contains("discriminator_train_on_batch"), "{err}");
     assert_eq!(written.iteration(), 3);

@@ -374,7 +374,7 @@ fn the_history_keeps_d_x_and_d_g_z_of_every_iteration() {
     gan.train(3).unwrap();
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let (real, noise) = by_hand.batch();
+        let (real, noise) = by_hand.batch().unwrap();
         let fake = by_hand.generator_predict(&noise).unwrap();
         let (_, d_x) = by_hand.discriminator_train_on_batch(&real, 1.0).unwrap();
         by_hand.discriminator_train_on_batch(&fake, 0.0).unwrap();

@@ -685,6 +685,10 @@ impl Autoencoder {
     pub fn steps_per_epoch(&self) -> u64 {
         self.engine.state().steps_per_epoch()
     }
+    /// The data it trains on.
+    pub fn mnist(&self) -> &Arc<Mnist> {
+        &self.engine.state().mnist
+    }
     /// Epochs completed.
     pub fn epoch(&self) -> u64 {
         self.engine.state().counters.epoch

@@ -78,10 +78,6 @@ macro_rules! engine {
             pub fn config(&self) -> &$config {
                 &self.engine.state().config
             }
-            /// The data it trains on.
-            pub fn mnist(&self) -> &std::sync::Arc<$crate::data::Mnist> {
-                &self.engine.state().mnist
-            }
             /// The flag that stops training after the current step (with a checkpoint).
             pub fn stop_flag(&self) -> $crate::StopFlag {
                 self.engine.state().stop.clone()

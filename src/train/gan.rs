@@ -11,7 +11,7 @@ use crate::kit::checkpoint::{Checkpointed, TensorStore, SNAPSHOTS_TENSOR};
 use crate::kit::ema::Ema;
 use crate::kit::progress::Progress;
 use crate::kit::run_dir::{Claim, RunDir};
-use crate::kit::state::{RunSettings, TrainerState};
+use crate::kit::state::{Data, Dataset, RunSettings, TrainerState};
 use crate::kit::step::Trained;
 use crate::loss::bce_with_logits;
 use crate::models;
@@ -393,7 +393,7 @@ impl GanCounters {
 
 /// Where a GAN's settings and counters live (the part of its state that does not depend on
 /// the networks' types).
-type GanState = TrainerState<GanConfig, GanCounters>;
+type GanState = TrainerState<GanConfig, GanCounters, Dataset>;
 
 impl RunSettings for GanConfig {
     fn run_dir(&self) -> Option<&Path> {
@@ -420,7 +420,7 @@ struct GanCore<G, D> {
 impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
     /// A fresh GAN on the given data, its networks built from `G` and `D` with weights drawn
     /// from `config.seed`; it holds no run directory yet.
-    fn with_data(config: GanConfig, mnist: Arc<Mnist>) -> Result<GanCore<G, D>> {
+    fn with_data(config: GanConfig, data: Dataset) -> Result<GanCore<G, D>> {
         config.check()?;
         crate::cpu::cpu_path().map_err(Error::InvalidArgument)?;
         crate::memory::keep_freed_memory();
@@ -428,20 +428,13 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         let generator = Trained::new(G::build(&dev), Adam::new(config.adam));
         let ema = config.ema_decay.map(|decay| Ema::new(&generator.net, decay));
         let discriminator = Trained::new(D::build(&dev), Adam::new(config.discriminator_adam.unwrap_or(config.adam)));
-        let judge = match config.judge_samples {
-            0 => None,
-            n => Some(Judge {
-                classifier: DigitClassifier::load_or_train(&data_dir(), &mnist)?,
-                reference: reference_digits(&mnist, n),
-            }),
-        };
         Ok(GanCore {
-            state: TrainerState::new(config, mnist),
+            state: TrainerState::new(config, data),
             dev,
             generator,
             ema,
             discriminator,
-            judge,
+            judge: None,
             pending: [None, None],
         })
     }
@@ -482,12 +475,12 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
     }
 
     /// The batch of iteration `i`: MNIST's real images (in `[-1, 1]`) and noise vectors.
-    fn batch_at(&self, i: u64) -> (ImageBatch, Vec<f32>) {
+    fn batch_at(&self, i: u64) -> Result<(ImageBatch, Vec<f32>)> {
         let (seed, n) = (self.state.config.seed, self.state.config.batch_size);
-        let mnist = &self.state.mnist;
+        let mnist = self.state.mnist.get()?;
         let indices = mnist.train.random_indices(n, &mut step_rng(seed, i, Stream::Batch));
         let real = mnist.train.batch(&self.dev, &indices, Scaling::Symmetric);
-        (real, self.noise(n, &mut step_rng(seed, i, Stream::Noise)))
+        Ok((real, self.noise(n, &mut step_rng(seed, i, Stream::Noise))))
     }
 
     /// The seed of the discriminator's dropout in pass `k` (0: real, 1: generated, 2: through
@@ -498,7 +491,7 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
 
     fn step(&mut self) -> Result<(f32, f32, f32)> {
         let i = self.state.counters.iteration;
-        let (real, noise) = self.batch_at(i);
+        let (real, noise) = self.batch_at(i)?;
         let real_target = 1.0 - self.state.config.label_smoothing;
         let (losses, probabilities) = on_worker_thread(|| -> Result<_> {
             self.discriminator.net.reseed(self.dropout_seed(i, 0));
@@ -568,9 +561,16 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
                     || self.divergence_leaves(),
                 )?;
             }
+            let n = self.state.config.judge_samples;
+            if n > 0 && self.judge.is_none() {
+                let mnist = self.state.mnist.get()?;
+                self.judge = Some(Judge {
+                    classifier: DigitClassifier::load_or_train(&data_dir(), mnist)?,
+                    reference: reference_digits(mnist, n),
+                });
+            }
             let (score, raw_score) = match &self.judge {
                 Some(judge) => {
-                    let n = self.state.config.judge_samples;
                     let judged = |net: &G| -> Result<SampleScore> {
                         judge
                             .classifier
@@ -752,7 +752,7 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> Checkpointed for GanCore<G, D
             run_dir: run.as_ref().map(|r| r.path.clone()),
             ..config
         };
-        let mut core = Self::with_data(config, Mnist::load()?)?;
+        let mut core = Self::with_data(config, Dataset::on_demand())?;
         core.state.run = run;
         Ok(core)
     }
@@ -816,7 +816,7 @@ engine! {
         /// same iteration written out call by call, as the lecture's loop body:
         /// ```no_run
         /// # let mut gan = genlab::Gan::new(Default::default())?;
-        /// let (real, noise) = gan.batch();                                  // X_train[idx], np.random.normal(0, 1, (32, 100))
+        /// let (real, noise) = gan.batch()?;                                 // X_train[idx], np.random.normal(0, 1, (32, 100))
         /// let fake = gan.generator_predict(&noise)?;                        // generator.predict(noise)
         /// let (d_loss_real, d_x) = gan.discriminator_train_on_batch(&real, 1.0)?;
         /// let (d_loss_fake, _) = gan.discriminator_train_on_batch(&fake, 0.0)?;
@@ -873,7 +873,7 @@ engine! {
         ///
         /// Keras equivalent: `X_train[np.random.randint(0, 60000, 32)]` and
         /// `np.random.normal(0, 1, (32, 100))`.
-        fn batch() -> (Vec<f32>, Vec<f32>);
+        fn batch() -> Result<(Vec<f32>, Vec<f32>)>;
         /// Keras' tables of the three models this GAN holds: the generator, the discriminator and
         /// the combined model (generator, then the frozen discriminator: its parameters count as
         /// non-trainable there); printed, one after another, each also by itself
@@ -886,9 +886,9 @@ engine! {
 
 /// The lecture's loop body written out, one Keras call each (see [`Gan::train_on_batch`]).
 impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
-    fn batch(&self) -> (Vec<f32>, Vec<f32>) {
-        let (real, noise) = self.batch_at(self.state.counters.iteration);
-        (real.as_vec(), noise)
+    fn batch(&self) -> Result<(Vec<f32>, Vec<f32>)> {
+        let (real, noise) = self.batch_at(self.state.counters.iteration)?;
+        Ok((real.as_vec(), noise))
     }
 
     fn generator_predict(&mut self, noise: &[f32]) -> Result<Vec<f32>> {
@@ -968,7 +968,7 @@ where
 
     /// A fresh GAN on the given data (a `run_dir` is taken as by `start`).
     pub fn start_with_data(self, config: GanConfig, mnist: Arc<Mnist>) -> Result<Gan> {
-        let mut core = GanCore::<GB::Built, DB::Built>::with_data(config, mnist)?;
+        let mut core = GanCore::<GB::Built, DB::Built>::with_data(config, Dataset::given(mnist))?;
         core.state.claim_run_dir(Claim::Fresh)?;
         Ok(Gan { engine: Box::new(core) })
     }
@@ -976,7 +976,7 @@ where
     /// A fresh GAN like `start`, replacing the run in `config.run_dir` if there is one: its
     /// checkpoint is removed once the new model is built (the notebooks' restart cells).
     pub fn start_over(self, config: GanConfig) -> Result<Gan> {
-        let mut core = GanCore::<GB::Built, DB::Built>::with_data(config, Mnist::load()?)?;
+        let mut core = GanCore::<GB::Built, DB::Built>::with_data(config, Dataset::given(Mnist::load()?))?;
         core.state.claim_run_dir(Claim::StartOver)?;
         Ok(Gan { engine: Box::new(core) })
     }
@@ -1110,8 +1110,14 @@ impl Gan {
         // The digits first: a generator whose output is not finite is refused before the judge
         // is loaded (or trained, on first use).
         let digits = self.generate(n, JUDGE_NOISE_SEED)?;
-        let judge = DigitClassifier::load_or_train(&data_dir(), self.mnist())?;
-        judge.score(&digits, &reference_digits(self.mnist(), n))
+        let mnist = self.mnist()?;
+        let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
+        judge.score(&digits, &reference_digits(mnist, n))
+    }
+    /// The data it trains on: loaded from the data directory on first use when the GAN was
+    /// loaded from a checkpoint (sampling from it needs no MNIST).
+    pub fn mnist(&self) -> Result<&Arc<Mnist>> {
+        self.engine.state().mnist.get()
     }
     /// Iterations trained so far.
     pub fn iteration(&self) -> u64 {
@@ -1202,7 +1208,7 @@ impl Gan {
                 "a figure shows 1 to {MAX_SAMPLES} digits of each, asked for {n}"
             )));
         }
-        let train = &self.mnist().train;
+        let train = &self.mnist()?.train;
         let real = train.pixels(
             &train.random_indices(n, &mut step_rng(seed, 0, Stream::Display)),
             Scaling::Symmetric,
