@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::kit::checkpoint::TensorStore;
 use crate::kit::progress::Progress;
 use crate::kit::step::Trained;
+use crate::lock::remove_leftovers_of_dead;
 use crate::models::{build_classifier, classifier_features_and_logits, ClassifierNet};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::{mix, step_rng, Stream};
@@ -129,8 +130,11 @@ impl DigitClassifier {
         Ok(judge)
     }
 
-    /// Saves the weights.
+    /// Saves the weights (removing what saves killed before their rename left beside `path`).
     pub fn save(&self, path: &Path) -> Result<()> {
+        if let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) {
+            remove_leftovers_of_dead(dir, &format!(".{name}."), ".tmp");
+        }
         let mut store = TensorStore::default();
         store.put_module("classifier", &self.net);
         store.state = r#"{"kind":"genlab-classifier"}"#.into();

@@ -115,16 +115,48 @@ fn still_in_place(file: &File, path: &Path) -> bool {
 /// Removes the leftovers of writes that were killed before they could clean up: files in `dir`
 /// named `.{stem}.<pid>.{suffix}` (call it while holding the directory's lock).
 pub(crate) fn remove_leftovers(dir: &Path, stem: &str, suffix: &str) {
+    remove_pid_named(dir, &format!(".{stem}."), suffix, |_| true);
+}
+
+/// Removes what processes that no longer run left in `dir`: files or folders named
+/// `{prefix}<pid>{suffix}` whose process is gone (for folders no lock guards: the temporary
+/// folder, the data directory). Outside Unix, where genlab cannot ask, nothing is removed.
+pub(crate) fn remove_leftovers_of_dead(dir: &Path, prefix: &str, suffix: &str) {
+    remove_pid_named(dir, prefix, suffix, |pid| !process_runs(pid));
+}
+
+fn remove_pid_named(dir: &Path, prefix: &str, suffix: &str, gone: impl Fn(u32) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let prefix = format!(".{stem}.");
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if let Some(middle) = name.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(suffix)) {
-            if !middle.is_empty() && middle.chars().all(|c| c.is_ascii_digit()) {
-                let _ = std::fs::remove_file(entry.path());
-            }
+        let Some(middle) = name.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix)) else {
+            continue;
+        };
+        let Ok(pid) = middle.parse::<u32>() else { continue };
+        if middle.chars().all(|c| c.is_ascii_digit()) && gone(pid) {
+            let path = entry.path();
+            let _ = match entry.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
         }
+    }
+}
+
+/// Whether process `pid` runs (outside Unix: assumed to, so nothing of it is removed).
+fn process_runs(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+        // SAFETY: signal 0 sends nothing; kill only checks that the process exists.
+        let found = unsafe { libc::kill(pid, 0) } == 0;
+        found || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
     }
 }
 

@@ -812,3 +812,60 @@ fn sampling_and_export_need_no_mnist() {
     }
     assert!(!figures.join("real_and_generated.png").exists());
 }
+
+/// The id of a process that has ended.
+fn a_dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+/// Round two, 10: what killed processes left (MNIST unpacked in the temporary folder, a judge's
+/// or a sample file's temporary file) is removed by the next command, what a running process
+/// holds is not; a missing temporary folder is named, not made.
+#[cfg(unix)]
+#[test]
+fn leftovers_of_killed_processes_go_and_a_missing_tmpdir_is_named() {
+    let root = common::temp_dir("fault-dead-leftovers");
+    let (dead, alive) = (a_dead_pid(), std::process::id());
+    let tmp = root.join("tmp");
+    for pid in [dead, alive] {
+        std::fs::create_dir_all(tmp.join(format!("genlab-mnist-{pid}")).join("0")).unwrap();
+    }
+    let data = common::private_data_dir("fault-dead-leftovers-data");
+    let judge_tmp = data.join(format!(".classifier.safetensors.{dead}.tmp"));
+    std::fs::write(&judge_tmp, b"half a judge").unwrap();
+    let out = genlab()
+        .env("TMPDIR", &tmp)
+        .env("GENLAB_DATA", &data)
+        .args(["classifier", "--epochs", "1", "--train-images", "500"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut left: Vec<String> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, [format!("genlab-mnist-{alive}")]);
+    assert!(!judge_tmp.exists());
+
+    let run_dir = gan_run("fault-dead-leftovers-run");
+    let partial = root.join(format!(".genlab-samples.{dead}.partial"));
+    std::fs::write(&partial, b"half a sample file").unwrap();
+    let idx = root.join("digits.idx");
+    let out = run(&["sample", run_dir.to_str().unwrap(), "--n", "3", "--out", idx.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(idx.is_file() && !partial.exists());
+
+    let missing = root.join("no-such-tmp");
+    let out = genlab()
+        .env("TMPDIR", &missing)
+        .env("GENLAB_DATA", &data)
+        .args(["classifier", "--epochs", "1", "--train-images", "500"])
+        .output()
+        .unwrap();
+    refused(&out, &["does not exist", "set TMPDIR"]);
+    assert!(!missing.exists());
+}

@@ -2,6 +2,7 @@
 
 use super::idx::{read_idx, IdxArray, IMAGES_MAGIC, LABELS_MAGIC};
 use crate::error::{Error, Result};
+use crate::lock::remove_leftovers_of_dead;
 use dfdx::prelude::*;
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -235,11 +236,25 @@ fn checked(dir: &Path, name: &'static str, magic: u32, dims: &[usize]) -> Result
 fn parse_with_mnist_crate(dir: &Path, files: &[Checked; 4]) -> Result<mnist::Mnist> {
     static STAGINGS: AtomicU64 = AtomicU64::new(0);
     let n = STAGINGS.fetch_add(1, Ordering::Relaxed);
-    let staging = std::env::temp_dir().join(format!("genlab-mnist-{}-{n}", std::process::id()));
+    let temp = std::env::temp_dir();
+    if !temp.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "the temporary folder {} does not exist (MNIST is unpacked there to be read): set TMPDIR to a folder that does",
+            temp.display()
+        )));
+    }
+    // What loads killed before cleaning up left there (53 MB each).
+    remove_leftovers_of_dead(&temp, STAGING_PREFIX, "");
+    let mine = temp.join(format!("{STAGING_PREFIX}{}", std::process::id()));
+    let staging = mine.join(n.to_string());
     let result = stage_and_parse(dir, &staging, files);
     let _ = std::fs::remove_dir_all(&staging);
+    let _ = std::fs::remove_dir(&mine); // when no other load of this process uses it
     result
 }
+
+/// The temporary folders MNIST is unpacked into are named this, then the process id.
+const STAGING_PREFIX: &str = "genlab-mnist-";
 
 fn stage_and_parse(dir: &Path, staging: &Path, files: &[Checked; 4]) -> Result<mnist::Mnist> {
     std::fs::create_dir_all(staging).map_err(|e| Error::io("creating", staging, e))?;
@@ -256,7 +271,13 @@ fn stage_and_parse(dir: &Path, staging: &Path, files: &[Checked; 4]) -> Result<m
             out.write_all(&file.idx.data)?;
             out.flush()
         };
-        write().map_err(|e| Error::io("writing", &path, e))?;
+        write().map_err(|e| {
+            Error::InvalidArgument(format!(
+                "MNIST could not be unpacked into the temporary folder ({}: {e}): it needs 53 MB there; \
+                 free space or set TMPDIR to another folder",
+                path.display()
+            ))
+        })?;
     }
     let base = staging.to_str().ok_or_else(|| {
         Error::InvalidArgument(format!(

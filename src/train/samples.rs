@@ -5,8 +5,12 @@ use super::MAX_IMAGES_PER_CALL;
 use crate::data::{idx_images, Scaling, PIXELS};
 use crate::error::{Error, Result};
 use crate::figures::{encode_png, write_file};
+use crate::lock::remove_leftovers_of_dead;
 use crate::rng::{step_rng, Stream};
 use std::path::{Path, PathBuf};
+
+/// An IDX file of samples is written as `.genlab-samples.<pid>.partial` first, then renamed.
+const SAMPLES_TMP_PREFIX: &str = ".genlab-samples.";
 
 /// Where [`Gan::save_samples`] writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +76,8 @@ impl Gan {
                 // A short name of this process' own beside the target: two writers never share
                 // it, and a target name of any legal length still fits.
                 let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                let tmp = dir.join(format!(".genlab-samples.{}.partial", std::process::id()));
+                remove_leftovers_of_dead(dir, SAMPLES_TMP_PREFIX, ".partial");
+                let tmp = dir.join(format!("{SAMPLES_TMP_PREFIX}{}.partial", std::process::id()));
                 write_file(&tmp, &idx_images(&bytes, 28, 28))?;
                 std::fs::rename(&tmp, path).map_err(|e| {
                     let _ = std::fs::remove_file(&tmp);
