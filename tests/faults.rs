@@ -869,3 +869,85 @@ fn leftovers_of_killed_processes_go_and_a_missing_tmpdir_is_named() {
     refused(&out, &["does not exist", "set TMPDIR"]);
     assert!(!missing.exists());
 }
+
+/// Round two, 17: a data directory that is a file is named as one; a URL is said once; a
+/// kernel path that is not text is refused, a mirror folder whose name is not text is used.
+#[cfg(unix)]
+#[test]
+fn environment_and_fetch_messages_say_what_is_wrong() {
+    use std::os::unix::ffi::OsStrExt;
+    let root = common::temp_dir("fault-env-messages");
+    let file = root.join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let out = genlab().env("GENLAB_DATA", &file).args(["fetch-mnist"]).output().unwrap();
+    refused(&out, &["is a file, not a folder", "GENLAB_DATA"]);
+
+    let url = "http://127.0.0.1:9/";
+    let out = run(&["fetch-mnist", "--dir", root.join("data").to_str().unwrap(), "--mirror", url]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("127.0.0.1:9/train-images-idx3-ubyte.gz").count(), 1, "{err}");
+
+    let not_text = std::ffi::OsStr::from_bytes(b"avx\xff");
+    let out = genlab().env("GENLAB_CPU", not_text).args(["cpu"]).output().unwrap();
+    refused(&out, &["GENLAB_CPU is not valid text"]);
+
+    let mirror = root.join(std::ffi::OsStr::from_bytes(b"mirror-\xff"));
+    std::fs::create_dir_all(&mirror).unwrap();
+    for f in genlab::data::MNIST_FILES {
+        std::os::unix::fs::symlink(common::shared_mnist().canonicalize().unwrap().join(f.name), mirror.join(f.name)).unwrap();
+    }
+    let data = root.join("fetched");
+    let out = genlab()
+        .env("GENLAB_MNIST_MIRROR", &mirror)
+        .args(["fetch-mnist", "--dir", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(data.join("t10k-labels-idx1-ubyte.gz").is_file());
+}
+
+/// Round two, 18: the four files are checked against MNIST's own contents at every load: a
+/// raw (unpacked) file with one pixel changed is refused, a raw copy of MNIST is read, and bytes
+/// after the end of a gzip stream are refused.
+#[test]
+fn data_files_are_checked_against_mnist_at_load() {
+    use std::io::Read;
+    common::mnist();
+    let data = common::temp_dir("fault-raw-idx");
+    let source = genlab::data::data_dir();
+    for f in genlab::data::MNIST_FILES {
+        std::fs::copy(source.join(f.name), data.join(f.name)).unwrap();
+    }
+    let labels = data.join("t10k-labels-idx1-ubyte.gz");
+    let mut bytes = std::fs::read(&labels).unwrap();
+    bytes.extend_from_slice(b"appended");
+    std::fs::write(&labels, &bytes).unwrap();
+    refused(
+        &one_gan_iteration_on(&data),
+        &["t10k-labels-idx1-ubyte.gz", "bytes follow the end of its data"],
+    );
+    std::fs::copy(source.join("t10k-labels-idx1-ubyte.gz"), &labels).unwrap();
+
+    let gz = data.join("train-images-idx3-ubyte.gz");
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap())
+        .read_to_end(&mut raw)
+        .unwrap();
+    std::fs::remove_file(&gz).unwrap();
+    let raw_path = data.join("train-images-idx3-ubyte");
+    std::fs::write(&raw_path, &raw).unwrap();
+    let run_dir = data.join("run");
+    let out = genlab()
+        .args(["gan", "--iterations", "1", "--out", run_dir.to_str().unwrap()])
+        .env("GENLAB_DATA", &data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    raw[16 + 7 * 784 + 400] ^= 0x01;
+    std::fs::write(&raw_path, &raw).unwrap();
+    refused(
+        &one_gan_iteration_on(&data),
+        &["train-images-idx3-ubyte", "not the canonical MNIST file's"],
+    );
+}

@@ -85,7 +85,15 @@ pub fn supported_paths() -> Vec<CpuPath> {
 /// this CPU has. Read once; the error says what to set instead.
 pub fn cpu_path() -> Result<CpuPath, String> {
     static SELECTED: OnceLock<Result<CpuPath, String>> = OnceLock::new();
-    SELECTED.get_or_init(|| select(std::env::var(CPU_ENV).ok().as_deref())).clone()
+    SELECTED
+        .get_or_init(|| match std::env::var(CPU_ENV) {
+            Ok(requested) => select(Some(&requested)),
+            Err(std::env::VarError::NotPresent) => select(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                "{CPU_ENV} is not valid text: set it to a kernel path's name (`genlab cpu` lists them) or unset it"
+            )),
+        })
+        .clone()
 }
 
 /// The path `requested` names (`None` or empty: the best detected).

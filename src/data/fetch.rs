@@ -1,5 +1,6 @@
 //! Checksummed download of MNIST from public mirrors (or a local directory acting as one).
 
+use super::mnist::DATA_ENV;
 use crate::error::{Error, Result};
 use crate::files::{hex, read_at_most};
 use crate::lock::{remove_leftovers, DirLock};
@@ -13,6 +14,8 @@ pub struct MnistFile {
     pub name: &'static str,
     /// Hex MD5 of the gzipped file.
     pub md5: &'static str,
+    /// Hex MD5 of its contents unpacked (the raw IDX file), checked at every load.
+    pub unpacked_md5: &'static str,
 }
 
 /// The canonical MNIST files (LeCun, Cortes, Burges) and their MD5 sums.
@@ -20,18 +23,22 @@ pub const MNIST_FILES: [MnistFile; 4] = [
     MnistFile {
         name: "train-images-idx3-ubyte.gz",
         md5: "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        unpacked_md5: "6bbc9ace898e44ae57da46a324031adb",
     },
     MnistFile {
         name: "train-labels-idx1-ubyte.gz",
         md5: "d53e105ee54ea40749a09fcbcd1e9432",
+        unpacked_md5: "a25bea736e30d166cdddb491f175f624",
     },
     MnistFile {
         name: "t10k-images-idx3-ubyte.gz",
         md5: "9fb629c4189551a2d022fa330f9573f3",
+        unpacked_md5: "2646ac647ad5339dbf082846283269ea",
     },
     MnistFile {
         name: "t10k-labels-idx1-ubyte.gz",
         md5: "ec29112dd5afa0611ce80d1b7f02629c",
+        unpacked_md5: "27ae3e4e09519cfbb04c329615203637",
     },
 ];
 
@@ -72,9 +79,10 @@ impl Mirror {
 
     /// The mirrors to use by default: `GENLAB_MNIST_MIRROR` if set, else the public ones.
     pub fn defaults() -> Vec<Mirror> {
-        match std::env::var(MIRROR_ENV) {
-            Ok(m) if !m.is_empty() => vec![Mirror::parse(&m)],
-            _ => PUBLIC_MIRRORS.iter().map(|m| Mirror::parse(m)).collect(),
+        match std::env::var_os(MIRROR_ENV).filter(|m| !m.is_empty()) {
+            // A folder's path need not be text (a URL is).
+            Some(m) => vec![m.to_str().map_or_else(|| Mirror::Dir(PathBuf::from(&m)), Mirror::parse)],
+            None => PUBLIC_MIRRORS.iter().map(|m| Mirror::parse(m)).collect(),
         }
     }
 
@@ -122,7 +130,11 @@ fn download(url: &str) -> std::result::Result<Vec<u8>, String> {
     use std::time::{Duration, Instant};
     let idle = idle_timeout();
     let agent = ureq::AgentBuilder::new().timeout_connect(idle).timeout_read(idle).build();
-    let response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    // ureq's message names the URL itself.
+    let response = agent.get(url).call().map_err(|e| match e.to_string() {
+        text if text.contains(url) => text,
+        text => format!("{url}: {text}"),
+    })?;
     let total: Option<u64> = response.header("Content-Length").and_then(|v| v.parse().ok());
     if total.is_some_and(|n| n > MAX_DOWNLOAD_BYTES) {
         return Err(format!("{url}: announces more than {MAX_DOWNLOAD_BYTES} bytes"));
@@ -185,6 +197,12 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 ///
 /// Keras equivalent: the download inside `keras.datasets.mnist.load_data()`.
 pub fn fetch_mnist(dir: &Path, mirrors: &[Mirror]) -> Result<Vec<&'static str>> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "the data directory {} is a file, not a folder: point {DATA_ENV} (or --dir) at a folder",
+            dir.display()
+        )));
+    }
     // One fetch at a time per directory; then the leftovers of killed fetches can go.
     let _lock = DirLock::acquire(dir, FETCH_LOCK_FILE)?;
     let mut fetched = Vec::new();

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::files::open_regular;
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -58,7 +58,15 @@ pub fn read_idx(path: &Path, expected_magic: u32) -> Result<IdxArray> {
         .map_err(|e| Error::io("reading", path, e))?
         .starts_with(&[0x1f, 0x8b]);
     let result = if gzipped {
-        read_idx_from(GzDecoder::new(reader), expected_magic)
+        let mut decoder = GzDecoder::new(reader);
+        read_idx_from(&mut decoder, expected_magic).and_then(|array| {
+            // The stream ended (its checksum was read); anything after it is not MNIST's.
+            match decoder.into_inner().fill_buf() {
+                Ok([]) => Ok(array),
+                Ok(_) => Err("bytes follow the end of its data".to_string()),
+                Err(e) => Err(format!("it cannot be read to its end ({e})")),
+            }
+        })
     } else {
         read_idx_from(reader, expected_magic)
     };

@@ -1,9 +1,11 @@
 //! The MNIST data set in memory, its two scalings and batch sampling.
 
+use super::fetch::MNIST_FILES;
 use super::idx::{read_idx, IdxArray, IMAGES_MAGIC, LABELS_MAGIC};
 use crate::error::{Error, Result};
 use crate::lock::remove_leftovers_of_dead;
 use dfdx::prelude::*;
+use md5::{Digest, Md5};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use std::io::Write;
@@ -227,6 +229,24 @@ fn checked(dir: &Path, name: &'static str, magic: u32, dims: &[usize]) -> Result
         if let Some(bad) = idx.data.iter().find(|&&l| l > 9) {
             return Err(corrupt(format!("holds label {bad}, labels must be digits 0-9")));
         }
+    }
+    // Right sizes and labels, but are they MNIST's? (A raw file is checked as a gzipped one.)
+    let canonical = MNIST_FILES
+        .iter()
+        .find(|f| f.name.strip_suffix(".gz") == Some(name))
+        .map(|f| f.unpacked_md5);
+    let mut unpacked = Md5::new();
+    unpacked.update(magic.to_be_bytes());
+    for &d in &idx.dims {
+        unpacked.update((d as u32).to_be_bytes());
+    }
+    unpacked.update(&idx.data);
+    let sum = crate::files::hex(&unpacked.finalize());
+    if canonical.is_some_and(|c| c != sum) {
+        return Err(corrupt(format!(
+            "its contents are not the canonical MNIST file's (their MD5 is {sum}, MNIST's is {})",
+            canonical.unwrap_or_default()
+        )));
     }
     Ok(Checked { name, magic, idx })
 }
