@@ -28,6 +28,8 @@ pub enum Stream {
     Snapshot = 5,
     /// Picking images to show.
     Display = 6,
+    /// Dropout masks and nudge directions of sampling-time selection.
+    Selection = 7,
 }
 
 /// A generator for one purpose of one step of a run.

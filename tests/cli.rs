@@ -427,3 +427,35 @@ fn a_judged_gan_run_scores_every_snapshot_and_idx_images_can_be_scored() {
         stderr(&out)
     );
 }
+
+/// `genlab candidates` writes one CSV row per candidate: its selection scores and the judge's
+/// confidence and digit.
+#[test]
+fn candidates_are_written_with_their_scores_and_verdicts() {
+    let dir = common::temp_dir("cli-candidates");
+    let run_dir = dir.join("run");
+    let out = run(&[
+        "gan",
+        "--iterations",
+        "2",
+        "--snapshot-every",
+        "1",
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = dir.join("candidates.csv");
+    let args = ["candidates", run_dir.to_str().unwrap(), "--n", "30", "--out", csv.to_str().unwrap()];
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("candidates=30 iteration=2"), "{}", stdout(&out));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "index,d_logit,d_logit_dropout,jacobian,judge_confidence,judge_class");
+    assert_eq!(lines.len(), 31);
+    for line in &lines[1..] {
+        let values: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(values.len(), 6, "{line}");
+        assert!((0.0..=1.0).contains(&values[4]) && (0.0..=9.0).contains(&values[5]), "{line}");
+    }
+}

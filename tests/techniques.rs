@@ -216,3 +216,30 @@ fn bytes_round_trip_through_the_scaling() {
     assert_eq!((Scaling::Symmetric.to_byte(7.0), Scaling::Symmetric.to_byte(-7.0)), (255, 0));
     assert_eq!(Scaling::Unit.to_byte(f32::NAN), 0);
 }
+
+/// Sampling-time selection's scores: one per candidate, the same for the same seed; the mean
+/// over dropout masks differs from inference mode (the masks are on), the Jacobian estimate is
+/// positive; `genlab candidates` writes them with the judge's verdict, one row per candidate.
+#[test]
+fn candidates_carry_their_selection_scores() {
+    let mut gan = Gan::with_data(common::gan_config(5, None), common::mnist()).unwrap();
+    gan.train(3).unwrap();
+    let found = gan.candidates(40, 7, 4, 2).unwrap();
+    assert_eq!(found.images.len(), 40 * 784);
+    assert_eq!(
+        (found.d_logit.len(), found.d_logit_dropout.len(), found.jacobian.len()),
+        (40, 40, 40)
+    );
+    assert_eq!(found, gan.candidates(40, 7, 4, 2).unwrap());
+    assert_eq!(
+        found.images,
+        gan.generate(40, 7).unwrap(),
+        "the candidates are the digits generate draws"
+    );
+    assert_ne!(found.d_logit, found.d_logit_dropout);
+    assert!(found.jacobian.iter().all(|j| j.is_finite() && *j > 0.0), "{:?}", found.jacobian);
+    let plain = gan.candidates(40, 7, 0, 0).unwrap();
+    assert_eq!(plain.d_logit, found.d_logit);
+    assert!(plain.d_logit_dropout.is_empty() && plain.jacobian.is_empty());
+    assert!(gan.candidates(0, 7, 0, 0).is_err());
+}

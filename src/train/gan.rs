@@ -719,6 +719,30 @@ impl<G: GeneratorNetwork, D: DiscriminatorNetwork> GanCore<G, D> {
         let x = image_batch(&self.dev, images)?;
         Ok(self.discriminator.net.logits(x)?.sigmoid().as_vec())
     }
+
+    fn discriminator_logits(&self, images: &[f32], dropout_masks: u64) -> Result<Vec<f32>> {
+        let mut logits = Vec::with_capacity(images.len() / 784);
+        // A copy in training mode draws the masks (its BatchNormalization statistics, if any,
+        // move in the copy only); its weights stay frozen.
+        let mut masked = (dropout_masks > 0).then(|| self.discriminator.net.clone());
+        for chunk in images.chunks(SAMPLES_PER_PASS * 784) {
+            let x = image_batch(&self.dev, chunk)?;
+            match &mut masked {
+                None => logits.extend(self.discriminator.net.logits(x)?.as_vec()),
+                Some(d) => {
+                    let mut sum = vec![0.0f32; chunk.len() / 784];
+                    for k in 0..dropout_masks {
+                        d.reseed(mix(mix(self.state.config.seed, Stream::Selection as u64), k));
+                        let grads = d.alloc_grads();
+                        let pass = d.logits_frozen(x.clone().traced(grads))?.retaped::<NoneTape>().as_vec();
+                        sum.iter_mut().zip(pass).for_each(|(s, l)| *s += l);
+                    }
+                    logits.extend(sum.into_iter().map(|s| s / dropout_masks as f32));
+                }
+            }
+        }
+        Ok(logits)
+    }
 }
 
 /// Images generated per forward pass (bounds the memory of a large score or export).
@@ -861,6 +885,14 @@ engine! {
         ///
         /// Keras equivalent: `discriminator.predict(images)`.
         fn discriminate(images: &[f32]) -> Result<Vec<f32>>;
+        /// The discriminator's logits (log-odds of "real") of images (784 values each in
+        /// `[-1, 1]`): in inference mode with `dropout_masks` 0, else the mean over that many
+        /// dropout masks in training mode (weights unchanged). The scores that discriminator
+        /// rejection sampling ranks candidates by (Azadi et al., ICLR 2019).
+        ///
+        /// Keras equivalent: `discriminator.predict(images)` before the sigmoid; with masks,
+        /// `discriminator(images, training=True)` averaged.
+        fn discriminator_logits(images: &[f32], dropout_masks: u64) -> Result<Vec<f32>>;
         /// The generator's images (in `[-1, 1]`) for given noise vectors
         /// ([`noise_size`](Gan::noise_size) values each).
         ///

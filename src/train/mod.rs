@@ -5,7 +5,8 @@
 //! `networks.rs` (what a trainer needs of a network: the traits a student's model types meet),
 //! `engine.rs` (the evcxr-safe trait object: forwarding generated from one list of operations),
 //! `export.rs` (a run's figures in one call), `background.rs` (training in a thread while other
-//! cells run), `samples.rs` (generated digits as IDX or PNGs). What any training loop needs
+//! cells run), `samples.rs` (generated digits as IDX or PNGs), `selection.rs` (scores that choose among
+//! generated digits at sampling time). What any training loop needs
 //! (one optimiser step, progress, checkpoints, run directories, the weight average) is the kit
 //! below, `crate::kit`, which the judge uses too.
 
@@ -16,6 +17,7 @@ mod export;
 mod gan;
 pub mod networks;
 mod samples;
+mod selection;
 
 pub use crate::kit::checkpoint::TensorStore;
 pub use crate::kit::progress::{Progress, StopFlag};
@@ -26,6 +28,7 @@ pub use export::{ExportOptions, AUTOENCODER_FIGURES, GAN_FIGURES};
 pub use gan::{Gan, GanConfig, GanHistory, GanNetworks, GanRecipe, Snapshot};
 pub use networks::{AutoencoderNetwork, DiscriminatorNetwork, GeneratorNetwork};
 pub use samples::SampleOutput;
+pub use selection::Candidates;
 
 /// What both trainers ([`Gan`], [`Autoencoder`]) offer a program that runs them: start, resume,
 /// stop and how progress is drawn. (Each also has these as inherent methods.)

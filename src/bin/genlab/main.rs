@@ -153,6 +153,31 @@ enum Command {
         #[arg(long)]
         truncation: Option<f32>,
     },
+    /// Study sampling-time selection: draw candidates from a GAN run and write, per candidate, the
+    /// scores selection can rank by (the discriminator's logit, its mean over dropout masks, a
+    /// Jacobian-norm estimate) beside the digit classifier's verdict, as CSV. The classifier only
+    /// grades the study; selection never consults it. bench/selection.py reads the file.
+    ///
+    /// Example: genlab candidates runs/gan --n 10000 --out candidates.csv
+    Candidates {
+        /// The run's directory (holding checkpoint.safetensors) or its checkpoint file.
+        run: PathBuf,
+        /// How many candidates.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=genlab::judge::MAX_SAMPLES as u64))]
+        n: u64,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Dropout masks to average the discriminator's logit over (0: none).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=64))]
+        dropout_masks: u64,
+        /// Random directions for the Jacobian-norm estimate (0: none).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(0..=64))]
+        directions: u64,
+        /// Seed of the candidates' noise.
+        #[arg(long, default_value_t = genlab::judge::JUDGE_NOISE_SEED)]
+        seed: u64,
+    },
     /// Write generated digits from a GAN run's final generator (its weight average when the run
     /// keeps one): an IDX file of unsigned-byte 28x28 images (0-255, MNIST's format) when --out
     /// ends in .idx, else a folder of 28x28 PNGs.
@@ -363,6 +388,14 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             standing_statistics,
             truncation,
         } => score::score(&run, samples as usize, standing_statistics, truncation),
+        Command::Candidates {
+            run,
+            n,
+            out,
+            dropout_masks,
+            directions,
+            seed,
+        } => score::candidates(&run, n as usize, &out, dropout_masks, directions as usize, seed),
         Command::Sample { run, n, out, seed } => score::sample(&run, n as usize, &out, seed),
         Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
             Figure::activations().save_png(out.join("activations.png"), 2.0)?;

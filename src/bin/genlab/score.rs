@@ -2,6 +2,7 @@
 //! scores a run or an IDX file, `genlab sample` writes a run's digits as IDX or PNGs.
 
 use genlab::data::{data_dir, read_idx, Mnist, Scaling, IMAGES_MAGIC, PIXELS};
+use genlab::figures::write_file;
 use genlab::judge::{classifier_home, reference_digits, DigitClassifier, CACHE_ENV};
 use genlab::train::{SampleOutput, CHECKPOINT_FILE};
 use genlab::{Error, Gan, Outcome};
@@ -76,6 +77,40 @@ pub fn sample(run: &Path, n: usize, out: &Path, seed: u64) -> genlab::Result<Out
         gan.iteration()
     );
     println!("samples={n} out={} iteration={}", out.display(), gan.iteration());
+    Ok(Outcome::Finished)
+}
+
+/// Writes a GAN run's candidates with their selection scores and the judge's verdict as CSV
+/// (`genlab candidates`).
+pub fn candidates(run: &Path, n: usize, out: &Path, masks: u64, directions: usize, seed: u64) -> genlab::Result<Outcome> {
+    if out.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "--out {} is a folder; give a CSV file's path",
+            out.display()
+        )));
+    }
+    let (gan, _) = load_gan(run, "give a GAN run's directory or its checkpoint")?;
+    let found = gan.candidates(n, seed, masks, directions)?;
+    let mnist = gan.mnist()?;
+    let judge = DigitClassifier::load_or_train(&data_dir(), mnist)?;
+    let unit: Vec<f32> = found.images.iter().map(|v| 0.5 * v + 0.5).collect();
+    let (probabilities, _) = judge.probabilities_and_features(&unit)?;
+    let mut csv = String::from("index,d_logit,d_logit_dropout,jacobian,judge_confidence,judge_class\n");
+    let column = |values: &[f32], k: usize| values.get(k).map_or(String::new(), |v| v.to_string());
+    for (k, p) in probabilities.chunks(10).enumerate() {
+        let (class, confidence) = p
+            .iter()
+            .enumerate()
+            .fold((0, 0.0f32), |best, (c, &v)| if v > best.1 { (c, v) } else { best });
+        csv.push_str(&format!(
+            "{k},{},{},{},{confidence},{class}\n",
+            found.d_logit[k],
+            column(&found.d_logit_dropout, k),
+            column(&found.jacobian, k)
+        ));
+    }
+    write_file(out, csv.as_bytes())?;
+    println!("candidates={n} iteration={} out={}", gan.iteration(), out.display());
     Ok(Outcome::Finished)
 }
 
