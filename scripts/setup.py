@@ -73,6 +73,7 @@ def install_hint(what, platform, distro=""):
             "arch": "sudo pacman -S python", "suse": "sudo zypper install python3"}
     hints = {
         "cargo": rust.get(platform, rust_default),
+        "rustc": "update it first: rustup update stable",
         "rustup": "genlab's kernel needs rustup (for the rust-src component): " + rust.get(platform, rust_default),
         "python": {"win32": "install Python 3.9 or newer from https://www.python.org/downloads/windows/",
                    "darwin": "install Python 3.9 or newer from https://www.python.org/downloads/macos/ or with Homebrew"
@@ -130,7 +131,8 @@ def has_linker(environ, platform, rust_host=""):
     return any(which(cc, environ) for cc in ("cc", "gcc", "clang"))
 
 
-def rust_host(environ):
+def rustc_field(environ, field):
+    """One field of `rustc -vV` (`host`, `release`); empty when rustc is missing or does not say."""
     rustc = which("rustc", environ)
     if not rustc:
         return ""
@@ -138,7 +140,26 @@ def rust_host(environ):
         out = subprocess.run([rustc, "-vV"], capture_output=True, text=True, env=environ, timeout=60).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("host:")), "")
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith(field + ":")), "")
+
+
+def rust_host(environ):
+    return rustc_field(environ, "host")
+
+
+# The oldest rustc that builds evcxr_jupyter EVCXR_VERSION (its dependencies' rust-version).
+RUSTC_FOR_EVCXR = (1, 95)
+
+
+def rustc_too_old(environ):
+    """The installed rustc's release when it is older than RUSTC_FOR_EVCXR, else empty."""
+    release = rustc_field(environ, "release")
+    numbers = release.split("-")[0].split(".")
+    try:
+        version = tuple(int(n) for n in numbers[:2])
+    except ValueError:
+        return ""
+    return release if len(version) == 2 and version < RUSTC_FOR_EVCXR else ""
 
 
 def check_prerequisites(environ=None, platform=sys.platform, python_version=sys.version_info, distro=None):
@@ -156,6 +177,9 @@ def check_prerequisites(environ=None, platform=sys.platform, python_version=sys.
         missing.append(("cargo", "Rust's cargo and rustc"))
     elif not which("rustup", environ):
         missing.append(("rustup", "rustup"))
+    elif rustc_too_old(environ):
+        missing.append(("rustc", "Rust %d.%d or newer for evcxr_jupyter %s (this is %s)"
+                        % (*RUSTC_FOR_EVCXR, EVCXR_VERSION, rustc_too_old(environ))))
     if not has_linker(environ, platform, rust_host(environ)):
         missing.append(("linker", "a C linker for Rust" + (" (MSVC)" if platform == "win32" else "")))
     return [(what, f"{label}: {install_hint(what, platform, distro)}") for what, label in missing]

@@ -43,7 +43,7 @@ class Prerequisites(unittest.TestCase):
     def rust(self):
         self.tool("cargo")
         self.tool("rustup")
-        self.tool("rustc", "host: x86_64-unknown-linux-gnu")
+        self.tool("rustc", "release: 1.95.0\nhost: x86_64-unknown-linux-gnu")
 
     def missing(self, platform="linux", distro="debian", version=PY39):
         return dict(setup.check_prerequisites(self.env, platform, version, distro))
@@ -73,6 +73,17 @@ class Prerequisites(unittest.TestCase):
         self.tool("rustc", "host: x86_64-unknown-linux-gnu")
         self.tool("cc")
         self.assertEqual(list(self.missing()), ["rustup"])
+
+    def test_old_rustc_is_refused_before_the_evcxr_build(self):
+        self.rust()
+        self.tool("cc")
+        self.tool("rustc", "rustc 1.94.1 (e408947bf 2026-03-25)\nrelease: 1.94.1\nhost: x86_64-unknown-linux-gnu")
+        missing = self.missing()
+        self.assertEqual(list(missing), ["rustc"])
+        self.assertIn("rustup update stable", missing["rustc"])
+        self.assertIn("(this is 1.94.1)", missing["rustc"])
+        self.tool("rustc", "release: 1.96.0-nightly\nhost: x86_64-unknown-linux-gnu")
+        self.assertEqual(self.missing(), {})
 
     def test_no_c_linker_on_debian_and_fedora(self):
         self.rust()
