@@ -2,7 +2,10 @@
 """Execute every notebook in notebooks/ headless with the Rust (evcxr) kernel, and fail on any
 error output, panic, returned error or missing figure. Executed copies go to target/notebooks/.
 
-Usage: python scripts/run_notebooks.py [NOTEBOOK ...]
+Usage: python scripts/run_notebooks.py [-p NAME VALUE ...] [NOTEBOOK ...]
+  e.g. .venv/bin/python scripts/run_notebooks.py -p iterations 1000 notebooks/01_gan.ipynb
+`-p` sets a variable of the notebooks' `parameters` cell, as papermill's -p does (papermill itself
+has no Rust translator), typed as that cell types it; each notebook takes the names it defines.
 Short runs, as papermill does them: each notebook has one code cell tagged `parameters` holding
 the lecture's numbers (`let iterations: u64 = 4001;`). When the runner's environment sets the
 variables below (the test command sets GENLAB_GAN_ITERATIONS, GENLAB_GAN_SNAPSHOT_EVERY,
@@ -15,6 +18,7 @@ Checks that belong to the test and not to the teaching text are here too: a cell
 raises-exception must fail with the compiler error its metadata names (genlab.expect_error), and
 each notebook must leave the files FILES_AFTER lists (checkpoints, exported figures).
 """
+import argparse
 import os
 import pathlib
 import re
@@ -25,6 +29,7 @@ import nbclient
 import nbformat
 
 import kernel_client
+import notebook_parameters
 from kernel_client import NOTEBOOKS, ROOT
 
 OUT = ROOT / "target" / "notebooks"
@@ -95,32 +100,27 @@ def cell_seconds(cell):
     return (fmt(end) - fmt(start)).total_seconds()
 
 
-def inject_parameters(nb, name):
-    """Inserts the short run's values after the `parameters` cell; fails when a variable to
-    override is not defined there (a renamed variable must not silently run the full count)."""
+def inject_parameters(nb, name, given):
+    """Inserts the run's values after the `parameters` cell: the short run's from the environment
+    (OVERRIDES), then those given with -p; fails when a variable to set is not defined there (a
+    renamed variable must not silently run the full count)."""
     values = {var: os.environ[env] for var, env in OVERRIDES.get(name, {}).items() if os.environ.get(env)}
+    values.update(given)
     if not values:
         return
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
         raise SystemExit(f"{name}: expected one cell tagged 'parameters', found {len(tagged)}")
-    source = nb.cells[tagged[0]].source
-    lines = ["// Injected by scripts/run_notebooks.py for the test suite's short run (as papermill does)."]
-    for var, value in values.items():
-        match = re.search(rf"^let {var}: ([^=]+?) = ", source, re.MULTILINE)
-        if not match:
-            raise SystemExit(f"{name}: the parameters cell does not define `{var}`")
-        # A number, or a list of numbers for a slice (`&[u64]`).
-        literal = f"&[{', '.join(str(int(v)) for v in value.split(','))}]" if "," in value else str(int(value))
-        lines.append(f"let {var}: {match.group(1)} = {literal};")
+    lines = ["// Injected by scripts/run_notebooks.py (as papermill does)."]
+    lines += notebook_parameters.injected_lines(nb.cells[tagged[0]].source, values, name)
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = ["injected-parameters"]
     nb.cells.insert(tagged[0] + 1, cell)
 
 
-def run(path):
+def run(path, given=None):
     nb = nbformat.read(path, as_version=4)
-    inject_parameters(nb, path.name)
+    inject_parameters(nb, path.name, given or {})
     client = nbclient.NotebookClient(
         nb, timeout=3600, kernel_name=kernel_client.KERNEL_NAME, allow_errors=True, record_timing=True,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
@@ -148,10 +148,24 @@ def run(path):
 
 
 def main(args):
-    paths = [pathlib.Path(a).resolve() for a in args] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="set a variable of the notebooks' parameters cell, typed as that cell types it "
+                             "(papermill's -p; a list as 0,10,20); repeat for more")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
+    a = parser.parse_args(args)
+    paths = [pathlib.Path(n).resolve() for n in a.notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    given = dict(a.parameter)
+    # Each notebook takes the given names its parameters cell defines; a name none defines is a typo.
+    sources = {p: next((c.source for c in nbformat.read(p, as_version=4).cells
+                        if "parameters" in c.get("metadata", {}).get("tags", [])), "") for p in paths}
+    unknown = [n for n in given if not any(n in notebook_parameters.defined(s) for s in sources.values())]
+    if unknown:
+        raise SystemExit(f"-p {unknown[0]}: no parameters cell of {', '.join(p.name for p in paths)} defines it")
     failed = 0
     for path in paths:
-        problems = run(path)
+        mine = {n: v for n, v in given.items() if n in notebook_parameters.defined(sources[path])}
+        problems = run(path, mine)
         for p in problems:
             print(f"FAIL {path.name}: {p}", file=sys.stderr)
         failed += bool(problems)
