@@ -12,6 +12,7 @@ confident share and the rarest digit's share when only the best-scored 100/75/50
     python3 bench/selection.py              # candidates for the runs there (kept), then the table
     python3 bench/selection.py --n 5000     # fewer candidates
 
+Then the option as users meet it: `genlab score RUN --samples 1000 --selection KEEP` per seed.
 Writes target/ablation/selection.md and bench/results/selection.json.
 """
 import argparse
@@ -76,6 +77,19 @@ def candidates(seed, n):
         return [{k: float(v) for k, v in r.items() if v != ""} for r in csv.DictReader(f)]
 
 
+def scored(seed, keep):
+    """`genlab score` of the run's 1,000 judge digits, sampled with selection `keep` (cached)."""
+    run = RUNS / f"improved-s{seed}"
+    cache = RUNS / f"score-s{seed}-keep{keep:.2f}.txt"
+    if not cache.exists():
+        args = [str(GENLAB), "score", str(run), "--samples", "1000"]
+        if keep < 1:
+            args += ["--selection", f"{keep:.6f}"]
+        cache.write_text(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+    last = cache.read_text().strip().splitlines()[-1]
+    return {k: float(v) for k, v in (pair.split("=") for pair in last.split())}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10000, help="candidates per run (default 10000)")
@@ -100,6 +114,8 @@ def main():
             }
     if not per_seed:
         sys.exit("no runs to measure")
+    # The option as users meet it: `genlab score --selection KEEP`, 1,000 digits per seed.
+    sampled = {seed: {f"{k:.2f}": scored(seed, k) for k in KEEP} for seed in per_seed}
     lines = [f"Selection at sampling time: {a.n} candidates per run, seeds {', '.join(map(str, per_seed))}", ""]
     header = "| score | AUC | " + " | ".join(f"keep {k * 100:.0f}% (x{1 / k:.2f})" for k in KEEP) + " |"
     lines += [header, "|" + "---|" * (2 + len(KEEP))]
@@ -116,10 +132,17 @@ def main():
         auc_text = f"{statistics.mean(aucs):.3f} ({' / '.join(f'{x:.3f}' for x in aucs)})"
         lines.append(f"| {name} | {auc_text} | " + " | ".join(cells) + " |")
     lines += ["", "Cells: mean confident share over the seeds (the rarest digit's share, lowest seed)."]
+    lines += ["", "`genlab score RUN --samples 1000 --selection KEEP` (discriminator rejection sampling, D logit):", "",
+              "| keep (candidates per digit) | confident | rarest digit (lowest seed) | FID |", "|---|---|---|---|"]
+    for k in KEEP:
+        rows = [sampled[s][f"{k:.2f}"] for s in sampled]
+        per = " / ".join(f"{r['confident'] * 100:.1f}" for r in rows)
+        lines.append(f"| {k * 100:.0f}% (x{1 / k:.2f}) | {statistics.mean(r['confident'] for r in rows) * 100:.1f}% ({per}) "
+                     f"| {min(r['min_class'] for r in rows) * 100:.1f}% | {statistics.mean(r['fid'] for r in rows):.2f} |")
     text = "\n".join(lines)
     print(text)
     (RUNS / "selection.md").write_text(text + "\n")
-    RESULTS.write_text(json.dumps({"n": a.n, "seeds": per_seed}, indent=1) + "\n")
+    RESULTS.write_text(json.dumps({"n": a.n, "seeds": per_seed, "genlab_score": sampled}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -243,3 +243,33 @@ fn candidates_carry_their_selection_scores() {
     assert!(plain.d_logit_dropout.is_empty() && plain.jacobian.is_empty());
     assert!(gan.candidates(0, 7, 0, 0).is_err());
 }
+
+/// Discriminator rejection sampling: with `selection` 0.5, the 20 digits generated are the 20 of
+/// the 40 candidates the discriminator rates most real, in the order drawn; sample export keeps the
+/// same; keeping every candidate changes nothing; a share outside (0.05, 1] is refused.
+#[test]
+fn selection_keeps_the_candidates_the_discriminator_rates_most_real() {
+    let mut gan = Gan::with_data(common::gan_config(6, None), common::mnist()).unwrap();
+    gan.train(3).unwrap();
+    let plain = gan.generate(20, 9).unwrap();
+    let found = gan.candidates(40, 9, 0, 0).unwrap();
+    gan.set_selection(Some(0.5)).unwrap();
+    let selected = gan.generate(20, 9).unwrap();
+    let mut best: Vec<usize> = (0..40).collect();
+    best.sort_by(|&a, &b| found.d_logit[b].total_cmp(&found.d_logit[a]));
+    best.truncate(20);
+    best.sort_unstable();
+    let expected: Vec<f32> = best.iter().flat_map(|&k| found.images[k * 784..(k + 1) * 784].to_vec()).collect();
+    assert_eq!(selected, expected);
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let kept_logits: Vec<f32> = best.iter().map(|&k| found.d_logit[k]).collect();
+    assert!(mean(&kept_logits) > mean(&found.d_logit));
+    let bytes = gan.sample_bytes(20, 9).unwrap();
+    let as_bytes: Vec<u8> = selected.iter().map(|&v| Scaling::Symmetric.to_byte(v)).collect();
+    assert_eq!(bytes, as_bytes);
+    gan.set_selection(Some(1.0)).unwrap();
+    assert_eq!(gan.generate(20, 9).unwrap(), plain);
+    for bad in [0.0, 0.01, 1.5, f32::NAN] {
+        assert!(matches!(gan.set_selection(Some(bad)), Err(Error::InvalidArgument(_))), "{bad}");
+    }
+}

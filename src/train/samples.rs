@@ -1,12 +1,11 @@
 //! Generated digits written out as data: an IDX file (MNIST's format) or a folder of PNGs.
 
-use super::gan::{sampling_noise, Gan, SAMPLES_PER_PASS};
+use super::gan::Gan;
 use super::MAX_IMAGES_PER_CALL;
-use crate::data::{idx_images, Scaling, PIXELS};
+use crate::data::{idx_images, PIXELS};
 use crate::error::{Error, Result};
 use crate::figures::{encode_png, write_file};
 use crate::lock::remove_leftovers_of_dead;
-use crate::rng::{step_rng, Stream};
 use std::path::{Path, PathBuf};
 
 /// An IDX file of samples is written as `.genlab-samples.<pid>.partial` first, then renamed.
@@ -56,12 +55,7 @@ impl Gan {
                 "a sample export makes 1 to {MAX_IMAGES_PER_CALL} images, asked for {n}"
             )));
         }
-        let noise = sampling_noise(self.config(), self.noise_size(), n, &mut step_rng(seed, 0, Stream::Display));
-        let mut bytes = Vec::with_capacity(n * PIXELS);
-        for chunk in noise.chunks(SAMPLES_PER_PASS * self.noise_size()) {
-            bytes.extend(self.generate_from(chunk)?.iter().map(|&v| Scaling::Symmetric.to_byte(v)));
-        }
-        Ok(bytes)
+        self.generate_bytes(n, seed)
     }
 
     /// Writes `n` generated digits (noise seed `seed`) to `out`; returns the files written. A

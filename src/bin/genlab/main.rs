@@ -75,6 +75,11 @@ enum Command {
         /// Sample from noise truncated to [-T, T] (training is unchanged).
         #[arg(long)]
         truncation: Option<f32>,
+        /// Sample with discriminator rejection sampling: keep this share of candidates, those the
+        /// run's discriminator rates most real (e.g. 0.5: two candidates per digit; training is
+        /// unchanged).
+        #[arg(long)]
+        selection: Option<f32>,
         /// Take a snapshot (and write a checkpoint) every this many iterations.
         #[arg(long, default_value_t = GanConfig::default().snapshot_every, value_parser = clap::value_parser!(u64).range(1..))]
         snapshot_every: u64,
@@ -92,7 +97,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         judge: u64,
         /// Continue the run in this directory from its last checkpoint.
-        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge", "force", "recipe", "lr", "beta1", "d_lr", "label_smoothing", "ema_decay", "fakes_in_training_mode", "standing_statistics", "truncation"])]
+        #[arg(long, conflicts_with_all = ["out", "seed", "batch", "snapshot_every", "judge", "force", "recipe", "lr", "beta1", "d_lr", "label_smoothing", "ema_decay", "fakes_in_training_mode", "standing_statistics", "truncation", "selection"])]
         resume: Option<PathBuf>,
     },
     /// Train the lecture's convolutional autoencoder and write its figures, history, checkpoint and run.json into --out.
@@ -152,6 +157,10 @@ enum Command {
         /// Sample a run from noise truncated to [-T, T].
         #[arg(long)]
         truncation: Option<f32>,
+        /// Sample a run with discriminator rejection sampling, keeping this share of candidates
+        /// (see `genlab gan --help`).
+        #[arg(long)]
+        selection: Option<f32>,
     },
     /// Study sampling-time selection: draw candidates from a GAN run and write, per candidate, the
     /// scores selection can rank by (the discriminator's logit, its mean over dropout masks, a
@@ -196,6 +205,10 @@ enum Command {
         /// Seed of the noise (the same seed gives the same digits).
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Keep this share of candidates, those the run's discriminator rates most real (see
+        /// `genlab gan --help`; default: the run's own setting).
+        #[arg(long)]
+        selection: Option<f32>,
     },
     /// Draw the lecture's activation-functions slide as PNG and SVG into --out.
     ///
@@ -314,6 +327,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             fakes_in_training_mode,
             standing_statistics,
             truncation,
+            selection,
             snapshot_every,
             seed,
             judge,
@@ -342,6 +356,7 @@ fn command(command: Command) -> genlab::Result<Outcome> {
                 config.fakes_in_training_mode |= fakes_in_training_mode;
                 config.standing_statistics |= standing_statistics;
                 config.truncation = truncation.or(config.truncation);
+                config.selection = selection.or(config.selection);
                 Fresh {
                     config: GanConfig {
                         snapshot_every,
@@ -387,7 +402,8 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             samples,
             standing_statistics,
             truncation,
-        } => score::score(&run, samples as usize, standing_statistics, truncation),
+            selection,
+        } => score::score(&run, samples as usize, standing_statistics, truncation, selection),
         Command::Candidates {
             run,
             n,
@@ -396,7 +412,13 @@ fn command(command: Command) -> genlab::Result<Outcome> {
             directions,
             seed,
         } => score::candidates(&run, n as usize, &out, dropout_masks, directions as usize, seed),
-        Command::Sample { run, n, out, seed } => score::sample(&run, n as usize, &out, seed),
+        Command::Sample {
+            run,
+            n,
+            out,
+            seed,
+            selection,
+        } => score::sample(&run, n as usize, &out, seed, selection),
         Command::Activations { out } => usable_out_dir(&out).and_then(|()| {
             Figure::activations().save_png(out.join("activations.png"), 2.0)?;
             Figure::activations().save_svg(out.join("activations.svg"))?;

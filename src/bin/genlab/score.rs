@@ -26,14 +26,15 @@ pub fn train_classifier(epochs: u64, train_images: Option<usize>) -> genlab::Res
 
 /// Scores a run: `run` is its directory (its checkpoint is read) or a checkpoint file, or an
 /// IDX file of images. The run is only read, so a run still training there is not disturbed.
-/// `standing` and `truncation` add those ways of sampling to the run's own.
-pub fn score(run: &Path, samples: usize, standing: bool, truncation: Option<f32>) -> genlab::Result<Outcome> {
+/// `standing`, `truncation` and `selection` add those ways of sampling to the run's own.
+pub fn score(run: &Path, samples: usize, standing: bool, truncation: Option<f32>, selection: Option<f32>) -> genlab::Result<Outcome> {
     if run.is_file() && run.extension().is_none_or(|e| e != "safetensors") {
         return score_idx_images(run, samples);
     }
     let (mut gan, checkpoint) = load_gan(run, "give a GAN run's directory, its checkpoint, or an IDX image file")?;
     let (own_standing, own_truncation) = (gan.config().standing_statistics, gan.config().truncation);
     gan.set_sampling(standing || own_standing, truncation.or(own_truncation))?;
+    gan.set_selection(selection.or(gan.config().selection))?;
     let result = gan.score(samples)?;
     println!(
         "{} samples from iteration {} of {}",
@@ -62,17 +63,21 @@ fn load_gan(run: &Path, hint: &str) -> genlab::Result<(Gan, PathBuf)> {
 }
 
 /// Writes `n` digits of a GAN run (`genlab sample`).
-pub fn sample(run: &Path, n: usize, out: &Path, seed: u64) -> genlab::Result<Outcome> {
+pub fn sample(run: &Path, n: usize, out: &Path, seed: u64, selection: Option<f32>) -> genlab::Result<Outcome> {
     let target = SampleOutput::from_path(out)?;
-    let (gan, _) = load_gan(run, "give a GAN run's directory or its checkpoint")?;
+    let (mut gan, _) = load_gan(run, "give a GAN run's directory or its checkpoint")?;
+    gan.set_selection(selection.or(gan.config().selection))?;
     let written = gan.save_samples(&target, n, seed)?;
     let averaged = if gan.config().ema_decay.is_some() {
         " (weight average)"
     } else {
         ""
     };
+    let selected = gan.config().selection.map_or(String::new(), |keep| {
+        format!(", each the best of {:.2} candidates by the discriminator", 1.0 / keep)
+    });
     println!(
-        "wrote {} file(s): {n} digits of iteration {}{averaged}",
+        "wrote {} file(s): {n} digits of iteration {}{averaged}{selected}",
         written.len(),
         gan.iteration()
     );
