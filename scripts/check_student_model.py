@@ -48,7 +48,7 @@ def cells(run_dir):
         ("the trainer built from them", "let mut gan = Gan::with_networks::<Generator, Discriminator>().start_over("
                                         f'GanConfig {{ run_dir: Some({json.dumps(run_dir)}.into()), snapshot_every: 2, log_every: 0, ..GanConfig::default() }})?;'),
         ("3 iterations", 'gan.train(3)?;\nprintln!("ITERATION={}", gan.iteration());'),
-        ("the lecture's loop, call by call", """let (real, noise) = gan.batch();
+        ("the lecture's loop, call by call", """let (real, noise) = gan.batch()?;
 let gen_imgs = gan.generator_predict(&noise)?;
 let (d_loss_real, d_x) = gan.discriminator_train_on_batch(&real, 1.0)?;
 let (d_loss_fake, _) = gan.discriminator_train_on_batch(&gen_imgs, 0.0)?;
