@@ -62,6 +62,9 @@ fn output_files(dir: &Path) -> Vec<PathBuf> {
                 .is_some_and(|n| n.starts_with("iteration_") && n.ends_with(".png"))
         }));
     }
+    // A GAN's and an autoencoder's figures share names (`losses`, `progression`).
+    paths.sort();
+    paths.dedup();
     paths.retain(|p| p.is_file());
     paths
 }
@@ -90,7 +93,10 @@ pub fn refuse_foreign_files(dir: &Path) -> Result<()> {
 /// and snapshot grids. Other files are left alone.
 pub fn remove_outputs(dir: &Path) -> Result<()> {
     for path in output_files(dir) {
-        std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io("removing", &path, e)),
+            _ => {}
+        }
     }
     Ok(())
 }
