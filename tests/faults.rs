@@ -70,6 +70,16 @@ fn set_state_number(store: &mut TensorStore, key: &str, value: &str) {
     store.state = state.to_string();
 }
 
+/// The names in `dir`, sorted.
+fn sorted_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn resume(kind: &str, dir: &Path, more: &[&str]) -> Output {
     genlab()
         .args([kind, "--resume", dir.to_str().unwrap()])
@@ -520,11 +530,7 @@ fn samples_replace_earlier_samples_and_take_any_legal_name() {
         let out = run(&["sample", dir.to_str().unwrap(), "--n", n, "--out", pngs.to_str().unwrap()]);
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let mut names: Vec<String> = std::fs::read_dir(&pngs)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = sorted_names(&pngs);
     assert_eq!(
         names,
         [
@@ -843,11 +849,7 @@ fn leftovers_of_killed_processes_go_and_a_missing_tmpdir_is_named() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut left: Vec<String> = std::fs::read_dir(&tmp)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    left.sort();
+    let left = sorted_names(&tmp);
     assert_eq!(left, [format!("genlab-mnist-{alive}")]);
     assert!(!judge_tmp.exists());
 

@@ -1183,22 +1183,20 @@ impl Gan {
     /// statistics and truncation ([`GanConfig::standing_statistics`], [`GanConfig::truncation`]).
     /// Saved with the next checkpoint. Try them on a trained run: `gan.set_sampling(true, Some(1.0))`.
     pub fn set_sampling(&mut self, standing_statistics: bool, truncation: Option<f32>) -> Result<()> {
-        let config = GanConfig {
-            standing_statistics,
-            truncation,
-            ..self.config().clone()
-        };
-        config.check()?;
-        self.engine.state_mut().config = config;
-        Ok(())
+        self.change_config(|c| {
+            c.standing_statistics = standing_statistics;
+            c.truncation = truncation;
+        })
     }
     /// Sets discriminator rejection sampling ([`GanConfig::selection`]: the share of candidates
     /// kept, `None` for none) for what it generates from now on; training is unchanged.
     pub fn set_selection(&mut self, keep: Option<f32>) -> Result<()> {
-        let config = GanConfig {
-            selection: keep,
-            ..self.config().clone()
-        };
+        self.change_config(|c| c.selection = keep)
+    }
+    /// Applies `change` to a copy of the settings and keeps it if it passes their checks.
+    fn change_config(&mut self, change: impl FnOnce(&mut GanConfig)) -> Result<()> {
+        let mut config = self.config().clone();
+        change(&mut config);
         config.check()?;
         self.engine.state_mut().config = config;
         Ok(())
