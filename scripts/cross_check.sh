@@ -10,18 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo "== cross: $*"; }
 
+. scripts/debian_packages.sh
 if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing the aarch64 cross linker and qemu-user (Debian packages)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null
-  elif [ "${CI:-}" = true ]; then
-    echo "error: the cross checks need gcc-aarch64-linux-gnu and qemu-user, and apt-get as root is not available" >&2
-    exit 1
-  else
-    echo "== cross: SKIPPED: needs gcc-aarch64-linux-gnu and qemu-user (Debian: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
-    exit 0
-  fi
+  need_packages cross "the aarch64 cross linker and qemu-user" gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
 rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src

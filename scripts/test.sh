@@ -8,8 +8,8 @@
 #      written in cells, trained, checkpointed and resumed in a new kernel (scripts/check_student_model.py)
 #   2. cargo test --release, overflow-checked (library, layers, training on real MNIST, figures, compile-fail shapes,
 #      every hostile-input fault as a process, the IDX and checkpoint readers fuzzed for GENLAB_FUZZ_SECONDS=20),
-#      the layer tests on every other kernel path of this CPU, and scripts/cross_check.sh (aarch64 under qemu,
-#      macOS and Windows type-checks)
+#      the layer tests on every other kernel path of this CPU, scripts/cross_check.sh (aarch64 under qemu,
+#      macOS and Windows MSVC type-checks) and scripts/wine_check.sh (the Windows build's tests under Wine)
 #   3. every notebook executed headless with small counts; fails on any error, panic or missing figure
 #   4. the executed notebooks opened in JupyterLab in headless Chromium (installed with apt when missing),
 #      then built into reveal.js slide decks (scripts/build_decks.py; reveal.js from npm) and every slide shown
@@ -46,6 +46,7 @@ for path in $(./target/release/genlab cpu | sed -E 's/.*supported=//; s/,/ /g');
   GENLAB_CPU=$path cargo test --release --locked --config 'profile.release.package.genlab.overflow-checks=true' --test layers
 done
 bash scripts/cross_check.sh
+bash scripts/wine_check.sh
 echo "== kernel paths and cross checks done after ${SECONDS} s"
 
 # Short runs: the notebook runner inserts these after each notebook's `parameters` cell.

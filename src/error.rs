@@ -100,6 +100,9 @@ pub enum Error {
 fn io_hint(action: &str) -> &'static str {
     if action.starts_with("reading") || action.starts_with("opening") {
         "Check that the path exists and is readable"
+    } else if action == "replacing" {
+        "The earlier file was kept as it was. Check that the folder is writable; on Windows, close \
+         any other program that has the file open (an open file cannot be replaced there) and try again"
     } else {
         "Check that the path is writable and the disk has room"
     }

@@ -32,3 +32,32 @@ pub(crate) fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Moves the finished temporary file `tmp` over `target` (one rename: a reader sees the old file
+/// or the new one, never a part), removing `tmp` when that fails; `target` then stays as it was.
+///
+/// On Windows a file that another program holds open without sharing deletion (a virus scanner,
+/// an editor, a preview) cannot be replaced; such holds are usually short, so the rename is
+/// tried again for about two seconds before the error is returned.
+pub(crate) fn replace(tmp: &Path, target: &Path) -> crate::error::Result<()> {
+    let mut result = std::fs::rename(tmp, target);
+    for _ in 0..20 {
+        match &result {
+            Err(e) if held_elsewhere(e) => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                result = std::fs::rename(tmp, target);
+            }
+            _ => break,
+        }
+    }
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        crate::error::Error::io("replacing", target, e)
+    })
+}
+
+/// Whether a rename failed because another program holds the target open: Windows' access
+/// denied (5) and sharing violation (32); never on Unix, where an open file can be replaced.
+fn held_elsewhere(e: &std::io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32))
+}

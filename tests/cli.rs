@@ -6,7 +6,9 @@ mod common;
 use common::{genlab, run, stderr, stdout};
 
 use std::path::Path;
+#[cfg(unix)]
 use std::process::{Command, Stdio};
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
 /// `bench/compare.sh` reads the last line of `genlab bench`: every field, a positive number.
@@ -157,6 +159,7 @@ fn a_short_autoencoder_run_writes_every_output_and_a_summary_line() {
     assert!(last.starts_with("epochs=2 train_bce=") && last.contains(" test_bce="), "{last}");
 }
 
+#[cfg(unix)]
 fn wait_for(path: &Path, limit: Duration) {
     let start = Instant::now();
     while !path.exists() {
@@ -165,6 +168,9 @@ fn wait_for(path: &Path, limit: Duration) {
     }
 }
 
+/// Unix only: Ctrl-C on Windows is a console event, and Wine (where the Windows build is tested)
+/// delivers none to a process without a real console.
+#[cfg(unix)]
 #[test]
 fn sigint_checkpoints_and_resume_finishes_the_same_curve() {
     let straight = common::temp_dir("cli-straight");

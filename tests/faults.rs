@@ -821,7 +821,10 @@ fn sampling_and_export_need_no_mnist() {
 
 /// The id of a process that has ended.
 fn a_dead_pid() -> u32 {
-    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let mut child = match cfg!(windows) {
+        true => std::process::Command::new("cmd").args(["/c", "exit"]).spawn().unwrap(),
+        false => std::process::Command::new("true").spawn().unwrap(),
+    };
     let pid = child.id();
     child.wait().unwrap();
     pid
@@ -830,9 +833,9 @@ fn a_dead_pid() -> u32 {
 /// Round two, 10: what killed processes left (MNIST unpacked in the temporary folder, a judge's
 /// or a sample file's temporary file) is removed by the next command, what a running process
 /// holds is not; a missing temporary folder is named, not made.
-#[cfg(unix)]
 #[test]
 fn leftovers_of_killed_processes_go_and_a_missing_tmpdir_is_named() {
+    use genlab::data::TEMP_VARIABLE;
     let root = common::temp_dir("fault-dead-leftovers");
     let (dead, alive) = (a_dead_pid(), std::process::id());
     let tmp = root.join("tmp");
@@ -843,7 +846,7 @@ fn leftovers_of_killed_processes_go_and_a_missing_tmpdir_is_named() {
     let judge_tmp = data.join(format!(".classifier.safetensors.{dead}.tmp"));
     std::fs::write(&judge_tmp, b"half a judge").unwrap();
     let out = genlab()
-        .env("TMPDIR", &tmp)
+        .env(TEMP_VARIABLE, &tmp)
         .env("GENLAB_DATA", &data)
         .args(["classifier", "--epochs", "1", "--train-images", "500"])
         .output()
@@ -863,12 +866,12 @@ fn leftovers_of_killed_processes_go_and_a_missing_tmpdir_is_named() {
 
     let missing = root.join("no-such-tmp");
     let out = genlab()
-        .env("TMPDIR", &missing)
+        .env(TEMP_VARIABLE, &missing)
         .env("GENLAB_DATA", &data)
         .args(["classifier", "--epochs", "1", "--train-images", "500"])
         .output()
         .unwrap();
-    refused(&out, &["does not exist", "set TMPDIR"]);
+    refused(&out, &["does not exist", &format!("set {TEMP_VARIABLE}")]);
     assert!(!missing.exists());
 }
 

@@ -222,7 +222,7 @@ pub fn fetch_mnist(dir: &Path, mirrors: &[Mirror]) -> Result<Vec<&'static str>> 
                     let tmp = dir.join(format!(".{}.{}.part", file.name, std::process::id()));
                     let placed = std::fs::write(&tmp, &bytes)
                         .map_err(|e| Error::io("writing", &tmp, e))
-                        .and_then(|()| std::fs::rename(&tmp, &target).map_err(|e| Error::io("moving into place", &target, e)));
+                        .and_then(|()| crate::files::replace(&tmp, &target));
                     if let Err(e) = placed {
                         let _ = std::fs::remove_file(&tmp);
                         return Err(e);

@@ -259,7 +259,7 @@ fn parse_with_mnist_crate(dir: &Path, files: &[Checked; 4]) -> Result<mnist::Mni
     let temp = std::env::temp_dir();
     if !temp.is_dir() {
         return Err(Error::InvalidArgument(format!(
-            "the temporary folder {} does not exist (MNIST is unpacked there to be read): set TMPDIR to a folder that does",
+            "the temporary folder {} does not exist (MNIST is unpacked there to be read): set {TEMP_VARIABLE} to a folder that does",
             temp.display()
         )));
     }
@@ -275,6 +275,9 @@ fn parse_with_mnist_crate(dir: &Path, files: &[Checked; 4]) -> Result<mnist::Mni
 
 /// The temporary folders MNIST is unpacked into are named this, then the process id.
 const STAGING_PREFIX: &str = "genlab-mnist-";
+
+/// The environment variable that names the temporary folder ([`std::env::temp_dir`]'s first).
+pub const TEMP_VARIABLE: &str = if cfg!(windows) { "TMP" } else { "TMPDIR" };
 
 fn stage_and_parse(dir: &Path, staging: &Path, files: &[Checked; 4]) -> Result<mnist::Mnist> {
     std::fs::create_dir_all(staging).map_err(|e| Error::io("creating", staging, e))?;
@@ -294,14 +297,14 @@ fn stage_and_parse(dir: &Path, staging: &Path, files: &[Checked; 4]) -> Result<m
         write().map_err(|e| {
             Error::InvalidArgument(format!(
                 "MNIST could not be unpacked into the temporary folder ({}: {e}): it needs 53 MB there; \
-                 free space or set TMPDIR to another folder",
+                 free space or set {TEMP_VARIABLE} to another folder",
                 path.display()
             ))
         })?;
     }
     let base = staging.to_str().ok_or_else(|| {
         Error::InvalidArgument(format!(
-            "the temporary folder {} is not valid UTF-8; set TMPDIR to a plain path",
+            "the temporary folder {} is not valid UTF-8; set {TEMP_VARIABLE} to a plain path",
             staging.display()
         ))
     })?;

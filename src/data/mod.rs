@@ -9,4 +9,4 @@ pub use fetch::{
     MIRROR_ENV, MNIST_FILES, PUBLIC_MIRRORS,
 };
 pub use idx::{idx_images, parse_idx, read_idx, read_idx_from, IdxArray, IMAGES_MAGIC, LABELS_MAGIC, MAX_IDX_BYTES};
-pub use mnist::{add_noise, data_dir, image_batch, ImageBatch, Mnist, Scaling, Split, DATA_ENV, PIXELS};
+pub use mnist::{add_noise, data_dir, image_batch, ImageBatch, Mnist, Scaling, Split, DATA_ENV, PIXELS, TEMP_VARIABLE};

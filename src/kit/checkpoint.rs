@@ -342,13 +342,13 @@ impl TensorStore {
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&buffer)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
+            f.sync_all()
         };
         write().map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             Error::io("writing checkpoint", path, e)
-        })
+        })?;
+        crate::files::replace(&tmp, path)
     }
 
     /// Reads a store written by [`TensorStore::save`], checking every tensor against the
@@ -477,6 +477,59 @@ mod tests {
         let err = store.save(&path).unwrap_err().to_string();
         assert!(err.contains("100 MB") && err.contains("earlier checkpoint was kept"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), readable, "the readable checkpoint was kept");
+        assert!(TensorStore::load(&path).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A checkpoint another program holds open while a run saves (`genlab score` reading a run
+    /// that trains, a virus scanner). Unix replaces it, and the reader goes on reading the whole
+    /// earlier file. Windows may refuse to replace an open file (Wine 8 does, even when the reader
+    /// shares deletion): the save tries again for about two seconds, so a short read never stops
+    /// a run; a hold longer than that ends in a message saying what to do, with the earlier
+    /// checkpoint whole. Either way no temporary file is left.
+    #[test]
+    fn a_checkpoint_held_open_elsewhere_stays_whole() {
+        let dir = std::env::temp_dir().join(format!("genlab-held-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("checkpoint.safetensors");
+        let mut store = TensorStore::default();
+        store.tensors.insert("w".into(), (vec![2], vec![1.0, 2.0]));
+        store.state = "{}".into();
+        store.save(&path).unwrap();
+        let earlier = std::fs::read(&path).unwrap();
+
+        let mut reader = std::fs::File::open(&path).unwrap();
+        let closing = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let mut read = Vec::new();
+            std::io::Read::read_to_end(&mut reader, &mut read).unwrap();
+            read
+        });
+        store.tensors.insert("w".into(), (vec![2], vec![3.0, 4.0]));
+        store.save(&path).expect("a file held open for 0.3 s is replaced");
+        assert_eq!(closing.join().unwrap(), earlier, "the reader reads the file it opened, whole");
+        let newer = std::fs::read(&path).unwrap();
+        assert_ne!(newer, earlier);
+
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(windows)]
+        std::os::windows::fs::OpenOptionsExt::share_mode(&mut options, 1); // FILE_SHARE_READ only
+        let held = options.open(&path).unwrap();
+        store.tensors.insert("w".into(), (vec![2], vec![5.0, 6.0]));
+        let saved = store.save(&path);
+        drop(held);
+        match saved {
+            Ok(()) => assert_ne!(std::fs::read(&path).unwrap(), newer),
+            Err(e) => {
+                assert!(cfg!(windows), "only Windows refuses to replace an open file: {e}");
+                let e = e.to_string();
+                assert!(e.contains("close any other program") && e.contains("earlier file was kept"), "{e}");
+                assert_eq!(std::fs::read(&path).unwrap(), newer, "the earlier checkpoint stays");
+            }
+        }
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["checkpoint.safetensors"], "no temporary file is left");
         assert!(TensorStore::load(&path).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -73,10 +73,7 @@ impl Gan {
                 remove_leftovers_of_dead(dir, SAMPLES_TMP_PREFIX, ".partial");
                 let tmp = dir.join(format!("{SAMPLES_TMP_PREFIX}{}.partial", std::process::id()));
                 write_file(&tmp, &idx_images(&bytes, 28, 28))?;
-                std::fs::rename(&tmp, path).map_err(|e| {
-                    let _ = std::fs::remove_file(&tmp);
-                    Error::io("moving into place", path, e)
-                })?;
+                crate::files::replace(&tmp, path)?;
                 Ok(vec![path.clone()])
             }
             SampleOutput::Pngs(dir) => {

@@ -66,14 +66,17 @@ pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A data directory of its own: links to the fetched MNIST files, so a judge trained there on a
-/// small budget does not replace the real one.
-#[cfg(unix)]
+/// A data directory of its own: links to the fetched MNIST files (copies outside Unix), so a judge
+/// trained there on a small budget does not replace the real one.
 pub fn private_data_dir(name: &str) -> PathBuf {
     mnist();
     let dir = temp_dir(name);
     for f in genlab::data::MNIST_FILES {
-        std::os::unix::fs::symlink(data_dir().join(f.name).canonicalize().unwrap(), dir.join(f.name)).unwrap();
+        let fetched = data_dir().join(f.name).canonicalize().unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(fetched, dir.join(f.name)).unwrap();
+        #[cfg(not(unix))]
+        std::fs::copy(fetched, dir.join(f.name)).unwrap();
     }
     dir
 }
