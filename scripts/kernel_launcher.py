@@ -29,7 +29,12 @@ through a *relative* rpath, `$ORIGIN/../..../.rustup/toolchains/.../lib`, that r
 toolchain and `dlopen` fails ("dlopen failed" on the first cell). Windows is not affected: evcxr
 puts the toolchain's bin directory on PATH itself.
 
-Environment: GENLAB_KERNEL_CACHE overrides the cache directory (tests use it).
+On a class server (scripts/classroom.py install) the kernel spec sets GENLAB_SLOT_TEMPLATE: a new,
+empty slot then starts as a copy of that pre-compiled slot, its compiled crates linked, not copied
+(`seed_slot`), so a student's first kernel compiles only its cells.
+
+Environment: GENLAB_KERNEL_CACHE overrides the cache directory (tests use it); GENLAB_SLOT_TEMPLATE
+(above).
 """
 import hashlib
 import os
@@ -108,6 +113,52 @@ def claim_slot(base, slots=SLOTS):
             build_dir.mkdir(exist_ok=True)
             return index, build_dir, lock
     return None
+
+
+# A template slot's files above this size (compiled crates) are linked into a new slot; smaller ones
+# (cargo's fingerprints, evcxr's sources, which a kernel rewrites) are copied.
+LINK_ABOVE = 64 * 1024
+
+
+def seed_slot(template, build_dir):
+    """Fills the empty build slot `build_dir` from a class install's template (scripts/classroom.py):
+    compiled crates as symbolic links into the template (shared by every student, read-only to
+    them), the rest copied; the template's incremental caches and cargo's lock are left out.
+    Built beside the slot and moved into place whole, so a kernel killed meanwhile leaves no half
+    slot. Returns the bytes copied."""
+    template, build_dir = pathlib.Path(template), pathlib.Path(build_dir)
+    staging = build_dir.with_name(build_dir.name + ".seeding")
+    shutil.rmtree(staging, ignore_errors=True)
+    copied = 0
+    for root, dirs, files in os.walk(template):
+        dirs[:] = [d for d in dirs if d != "incremental"]
+        here = staging / pathlib.Path(root).relative_to(template)
+        here.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if name == ".cargo-lock":
+                continue
+            source = pathlib.Path(root) / name
+            size = source.stat().st_size
+            if size > LINK_ABOVE:
+                os.symlink(source, here / name)
+            else:
+                shutil.copy2(source, here / name)
+                copied += size
+    build_dir.rmdir()  # empty: nothing was built in it
+    staging.rename(build_dir)
+    return copied
+
+
+def seed_if_new(build_dir, environ):
+    """Seeds `build_dir` from GENLAB_SLOT_TEMPLATE when that names a built template and the slot is
+    still empty: the bytes copied, or None when nothing was done."""
+    template = environ.get("GENLAB_SLOT_TEMPLATE")
+    build_dir = pathlib.Path(build_dir)
+    if not template or not (pathlib.Path(template) / "target").is_dir():
+        return None
+    if not build_dir.is_dir() or any(build_dir.iterdir()):
+        return None
+    return seed_slot(template, build_dir)
 
 
 def kernel_environment(environ, platform=sys.platform):
@@ -219,6 +270,14 @@ def main(argv=None, environ=None):
               file=sys.stderr)
     else:
         index, build_dir, lock = claimed
+        try:
+            seeded = seed_if_new(build_dir, env)
+        except OSError as error:  # the kernel still starts, and compiles what it needs
+            print(f"genlab kernel: could not use the class install's compiled crates ({error})", file=sys.stderr)
+            seeded = None
+        if seeded is not None:
+            print(f"genlab kernel: build slot {index} made from the class install's compiled crates "
+                  f"({seeded / 1e6:.1f} MB copied, the rest linked)", file=sys.stderr)
         env["EVCXR_TMPDIR"] = str(build_dir)
         env["GENLAB_KERNEL_SLOT"] = str(index)
         print(f"genlab kernel: build slot {index} ({build_dir})", file=sys.stderr)

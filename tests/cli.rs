@@ -5,6 +5,7 @@ mod common;
 
 use common::{genlab, run, stderr, stdout};
 
+#[cfg(unix)]
 use std::path::Path;
 #[cfg(unix)]
 use std::process::{Command, Stdio};
