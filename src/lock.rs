@@ -71,7 +71,10 @@ impl DirLock {
             Err(TryLockError::WouldBlock) => {
                 // Only the holder writes the id, after taking the lock: a claim that comes in
                 // between reads the previous holder's (a name in a message, never our own id).
-                let pid = std::fs::read_to_string(&self.pid_path).unwrap_or_default();
+                // A regular file of a process id's length, or no name at all (never a pipe or a
+                // link to something endless in its place).
+                let read = crate::files::read_at_most(&self.pid_path, 20).unwrap_or_default();
+                let pid = String::from_utf8_lossy(&read);
                 if pid.trim() == std::process::id().to_string() {
                     Ok(()) // another holder in this process; taken over at a later `ensure`
                 } else {
