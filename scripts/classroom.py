@@ -21,11 +21,13 @@ the hub starts `jupyterhub-singleuser` from; nothing is written elsewhere). Each
 build slot in its student's own cache (scripts/kernel_launcher.py); a new slot starts as links to
 the template's compiled crates (a few MB of the student's own), so a student's first kernel
 compiles only its cells. Run it again after updating the checkout: finished parts are redone
-only where they changed (the template is rebuilt when the crate changed).
+only where they changed: the cargo home and the template record the crate they were made from
+(`.genlab-crate`) and are made again when it differs, also after an install that stopped halfway.
 
 `notebooks` copies the notebooks into DEST (default ~/genlab), keeping any the student already has.
 """
 import argparse
+import hashlib
 import json
 import os
 import pathlib
@@ -140,14 +142,33 @@ def install_crate(prefix):
         fresh.rename(crate)
     else:
         shutil.rmtree(fresh)
-    return crate, changed
+    return crate
 
 
-def install_cargo_home(prefix, crate, environ, changed):
+# Beside what was made from the crate (the cargo home, the template slot): the crate's digest.
+MADE_FROM = ".genlab-crate"
+
+
+def crate_digest(crate):
+    """A digest of every file of the installed crate, names and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in pathlib.Path(crate).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(crate)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def made_from(folder, digest):
+    """Whether `folder` was made, to the end, from the crate of `digest`."""
+    stamp = pathlib.Path(folder) / MADE_FROM
+    return stamp.is_file() and stamp.read_text().strip() == digest
+
+
+def install_cargo_home(prefix, crate, toolchain, environ, digest):
     """The kernels' cargo home: made again with the crate, so that it holds the versions of its
-    Cargo.lock and no other (a kernel resolves offline to the newest version it finds there)."""
+    Cargo.lock and no other (a kernel resolves offline to the newest version it finds there), and
+    the crates of the kernels' `toolchain`'s rust-src."""
     home = prefix / "cargo"
-    if changed or not home.exists():
+    if not made_from(home, digest):
         shutil.rmtree(home, ignore_errors=True)
         step(f"the crates of genlab's Cargo.lock into {home} (cargo fetch)")
         subprocess.run(["cargo", "fetch", "--locked", "--manifest-path", str(crate / "Cargo.toml")],
@@ -156,11 +177,10 @@ def install_cargo_home(prefix, crate, environ, changed):
         # workspace (rust-src): offline, its crates must be here too, or a cell ending in `?`
         # fails to compile ("the `!` type is experimental"). Its manifest uses nightly cargo
         # features; RUSTC_BOOTSTRAP lets this stable cargo read it to fetch, nothing is built.
-        library = pathlib.Path(subprocess.run(["rustc", "--print", "sysroot"], env=environ, capture_output=True,
-                                              text=True, check=True).stdout.strip())
-        library = library / "lib" / "rustlib" / "src" / "rust" / "library" / "Cargo.toml"
+        library = toolchain / "lib" / "rustlib" / "src" / "rust" / "library" / "Cargo.toml"
         subprocess.run(["cargo", "fetch", "--manifest-path", str(library)],
                        env={**environ, "CARGO_HOME": str(home), "RUSTC_BOOTSTRAP": "1"}, check=True)
+        (home / MADE_FROM).write_text(digest + "\n")
 
 
 def install_data(prefix, environ):
@@ -188,7 +208,7 @@ def install_notebooks(prefix, crate):
         (target / notebook.name).write_text(json.dumps(parsed, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def warm_template(prefix, spec, environ):
+def warm_template(prefix, spec, environ, digest):
     """Runs the notebooks' build cell, the first `use` cell and a figure in a kernel of the
     installed spec, in a build slot of its own, and makes that slot the template."""
     from jupyter_client.kernelspec import KernelSpecManager
@@ -228,6 +248,7 @@ def warm_template(prefix, spec, environ):
         shutil.move(str(slots[0]), template)
     for cache in template.glob("target/**/incremental"):  # the warm-up's own: new slots leave them out
         shutil.rmtree(cache, ignore_errors=True)
+    (template / MADE_FROM).write_text(digest + "\n")
     step(f"template slot ready in {time.time() - started:.0f} s")
 
 
@@ -251,7 +272,8 @@ def install(prefix, jupyter_prefix):
     if not evcxr.exists():
         print(f"error: {evcxr} is missing: run `python3 scripts/setup.py` in this checkout first", file=sys.stderr)
         return 2
-    python = pathlib.Path(jupyter_prefix) / "bin" / "python3"
+    jupyter_prefix = pathlib.Path(jupyter_prefix).resolve()  # the kernel spec and warm-up run elsewhere
+    python = jupyter_prefix / "bin" / "python3"
     if not python.exists():
         print(f"error: {python} is missing: --jupyter-prefix names the Python environment that runs "
               "jupyterhub-singleuser", file=sys.stderr)
@@ -259,8 +281,9 @@ def install(prefix, jupyter_prefix):
     started = time.time()
     prefix.mkdir(parents=True, exist_ok=True)
     toolchain = install_toolchain(prefix, environ)
-    crate, changed = install_crate(prefix)
-    install_cargo_home(prefix, crate, environ, changed)
+    crate = install_crate(prefix)
+    digest = crate_digest(crate)
+    install_cargo_home(prefix, crate, toolchain, environ, digest)
     install_data(prefix, environ)
     (prefix / "bin").mkdir(exist_ok=True)
     shutil.copy2(evcxr, prefix / "bin" / "evcxr_jupyter")
@@ -269,9 +292,9 @@ def install(prefix, jupyter_prefix):
         shutil.copy2(setup.ROOT / "scripts" / name, prefix / "scripts" / name)
     install_notebooks(prefix, crate)
     spec = kernel_spec(prefix, python, toolchain)
-    if changed or not (prefix / "slot-template" / "target").exists():
-        warm_template(prefix, spec, environ)
-    kernels = pathlib.Path(jupyter_prefix) / "share" / "jupyter" / "kernels" / setup.KERNEL_NAME
+    if not made_from(prefix / "slot-template", digest):
+        warm_template(prefix, spec, environ, digest)
+    kernels = jupyter_prefix / "share" / "jupyter" / "kernels" / setup.KERNEL_NAME
     kernels.mkdir(parents=True, exist_ok=True)
     for item in (setup.ROOT / ".venv" / "share" / "jupyter" / "kernels" / setup.KERNEL_NAME).iterdir():
         if item.name != "kernel.json":
